@@ -1,0 +1,272 @@
+//! The command line: one function per command (SPEC section 1).
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::report;
+use crate::report::bill::{HourRows, StrategyBill};
+use crate::scenario::dist::ParamValue;
+use crate::scenario::{EventAction, FleetKind, Scenario};
+use crate::time::format_instant;
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// capsim: the cost distribution of reserved instances, subscriptions and pay-as-you-go under
+/// uncertain demand.
+#[derive(Parser, Debug)]
+#[command(name = "capsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse and check a scenario file; print what it holds.
+    Validate {
+        /// The scenario file.
+        scenario: PathBuf,
+    },
+    /// Itemised bill of one trial for one or all strategies.
+    Bill(BillArgs),
+}
+
+/// Flags of `capsim bill`.
+#[derive(Args, Debug)]
+pub struct BillArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// The trial whose fleet is billed (row K of trials.csv).
+    #[arg(long, default_value_t = 0)]
+    pub trial: u64,
+    /// The seed (default: the scenario's), as given to `capsim run --seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Only this strategy (`payg` or a strategy's name).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// List every hour and (type, zone) with usage.
+    #[arg(long)]
+    pub hourly: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { scenario } => validate(&scenario),
+        Command::Bill(args) => bill(&args),
+    }
+}
+
+/// Writes to standard output; a closed pipe becomes [`Error::ClosedPipe`].
+pub fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn validate(path: &PathBuf) -> Result<()> {
+    let s = Scenario::load(path)?;
+    print(&describe(&s))
+}
+
+/// What `capsim validate` prints: what the scenario holds, in a planner's words.
+pub fn describe(s: &Scenario) -> String {
+    let mut out = format!(
+        "{}: valid\nscenario \"{}\": {} to {} ({}), {} trials, seed {}, {}, {} billing rules\n",
+        s.file.display(),
+        s.name,
+        format_instant(s.start),
+        format_instant(s.end),
+        s.horizon,
+        s.trials,
+        s.seed,
+        s.currency,
+        s.billing.profile
+    );
+    out.push_str(&format!("instance types ({}):\n", s.types.len()));
+    for t in &s.types {
+        let terms: Vec<String> = t.reserved.iter().map(|r| r.term.to_string()).collect();
+        out.push_str(&format!(
+            "  {} (family {}, {} units): pay-as-you-go {}/h{}{}\n",
+            t.name,
+            t.family,
+            t.units.normalize(),
+            t.payg_hourly.normalize(),
+            if terms.is_empty() {
+                String::new()
+            } else {
+                format!("; reserved {}", terms.join(", "))
+            },
+            if t.subscription.is_some() {
+                "; subscription"
+            } else {
+                ""
+            }
+        ));
+    }
+    out.push_str(&format!(
+        "zones ({}): {}\n",
+        s.zones.len(),
+        s.zones.join(", ")
+    ));
+    out.push_str(&format!("fleets ({}):\n", s.fleets.len()));
+    for f in &s.fleets {
+        let hb = if f.hybrid_benefit {
+            ", hybrid benefit"
+        } else {
+            ""
+        };
+        match &f.kind {
+            FleetKind::Trace(t) => out.push_str(&format!(
+                "  {}: trace {} ({} VMs){hb}\n",
+                f.name,
+                t.file.display(),
+                t.vms.len()
+            )),
+            FleetKind::Synthetic(syn) => {
+                let mut parts = vec![format!(
+                    "{} in {}",
+                    s.types[syn.instance_type].name, s.zones[syn.zone]
+                )];
+                parts.push(format!("baseline {}", param_text(&syn.baseline.value)));
+                if let Some(a) = &syn.arrivals {
+                    parts.push(format!(
+                        "arrivals {}/h, growth {}",
+                        param_text(&a.rate_per_hour.value),
+                        param_text(&a.growth_per_year.value)
+                    ));
+                }
+                for e in &syn.events {
+                    let (what, v) = match &e.action {
+                        EventAction::Add(p) => ("add", p),
+                        EventAction::Remove(p) => ("remove", p),
+                        EventAction::RateMultiplier(p) => ("rate x", p),
+                    };
+                    parts.push(format!(
+                        "{what} {} at {} (p = {})",
+                        param_text(&v.value),
+                        format_instant(e.at),
+                        param_text(&e.probability.value)
+                    ));
+                }
+                out.push_str(&format!("  {}: {}{hb}\n", f.name, parts.join(", ")));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "strategies ({} and the payg baseline):\n",
+        s.strategies.len()
+    ));
+    for st in &s.strategies {
+        let mut parts = Vec::new();
+        for r in &st.reserves {
+            parts.push(format!(
+                "reserve {} x {} {} {} {}{}{}",
+                r.count,
+                s.types[r.instance_type].name,
+                r.term,
+                r.payment,
+                r.zone
+                    .map_or("regional".to_string(), |z| format!("in {}", s.zones[z])),
+                if r.size_flexible {
+                    ", size-flexible"
+                } else {
+                    ""
+                },
+                if r.renew { ", renewed" } else { "" }
+            ));
+        }
+        for sub in &st.subscribes {
+            parts.push(format!(
+                "subscribe {} x {} in {} for {}{}",
+                sub.count,
+                s.types[sub.instance_type].name,
+                s.zones[sub.zone],
+                sub.duration,
+                if sub.renew { ", renewed" } else { "" }
+            ));
+        }
+        if parts.is_empty() {
+            parts.push("buys nothing (pay-as-you-go)".to_string());
+        }
+        out.push_str(&format!("  {}: {}\n", st.name, parts.join("; ")));
+    }
+    if !s.sweep.is_empty() {
+        out.push_str(&format!(
+            "sweep: {} points over {}\n",
+            s.sweep_points(),
+            s.sweep
+                .iter()
+                .map(|a| format!("'{}' ({} values)", a.key, a.values.len()))
+                .collect::<Vec<_>>()
+                .join(" x ")
+        ));
+    }
+    out
+}
+
+fn param_text(p: &ParamValue) -> String {
+    match p {
+        ParamValue::Fixed(v) => format!("{v}"),
+        ParamValue::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
+        ParamValue::Uniform { low, high } => format!("uniform({low} to {high})"),
+        ParamValue::Triangular { min, mode, max } => format!("triangular({min}, {mode}, {max})"),
+        ParamValue::LogNormal { median, sigma } => {
+            format!("lognormal(median {median}, sigma {sigma})")
+        }
+        ParamValue::Choice { values, .. } => format!("choice of {values:?}"),
+    }
+}
+
+fn bill(args: &BillArgs) -> Result<()> {
+    let s = Scenario::load(&args.scenario)?;
+    let engine = Engine::new(&s);
+    let plans: Vec<usize> = match &args.strategy {
+        None => (0..engine.plans.len()).collect(),
+        Some(name) => {
+            let p = engine
+                .plans
+                .iter()
+                .position(|p| &p.name == name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = engine.plans.iter().map(|p| p.name.as_str()).collect();
+                    Error::Usage(format!(
+                        "--strategy: found \"{name}\", expected one of {}",
+                        crate::scenario::read::one_of(&names)
+                    ))
+                })?;
+            vec![p]
+        }
+    };
+    let mut ws = engine.workspace();
+    engine.fill(args.seed.unwrap_or(s.seed), args.trial, &mut ws);
+    let bills: Vec<StrategyBill> = plans
+        .into_iter()
+        .map(|p| {
+            let hours = args.hourly.then(|| {
+                let mut rows = HourRows::default();
+                engine.match_plan(p, &mut ws, &mut rows);
+                rows
+            });
+            StrategyBill {
+                bill: engine.bill(p, &mut ws),
+                events: engine.plans[p].events.clone(),
+                hours,
+            }
+        })
+        .collect();
+    let text = if args.json {
+        report::bill::json(&engine, args.trial, &bills)
+    } else {
+        report::bill::text(&engine, args.trial, &bills)
+    };
+    print(&text)
+}

@@ -1,0 +1,106 @@
+//! One trial of a scenario: its fleet, its usage, and every strategy's bill on that same fleet.
+
+use crate::billing::plan::Plan;
+use crate::billing::{self, Bill, CashFlow};
+use crate::fleet::Generator;
+use crate::matching::{self, HourSink, Matched, NoHours, Scratch};
+use crate::scenario::Scenario;
+use crate::usage::{Layout, Usage};
+
+/// A scenario prepared for billing trials: the hour grid, every strategy's plan (the
+/// pay-as-you-go baseline first) and the fleet generator.
+pub struct Engine<'s> {
+    /// The scenario.
+    pub scenario: &'s Scenario,
+    /// Hours and cells.
+    pub layout: Layout,
+    /// `payg`, then the scenario's strategies in the file's order.
+    pub plans: Vec<Plan>,
+    /// Builds each trial's fleet.
+    pub generator: Generator,
+}
+
+/// Buffers for one thread's trials.
+pub struct Workspace {
+    /// The current trial's usage.
+    pub usage: Usage,
+    /// The last matching.
+    pub matched: Matched,
+    scratch: Scratch,
+}
+
+impl<'s> Engine<'s> {
+    /// Prepares a scenario.
+    pub fn new(scenario: &'s Scenario) -> Engine<'s> {
+        let layout = Layout::new(scenario);
+        let mut plans = vec![Plan::payg()];
+        plans.extend(
+            scenario
+                .strategies
+                .iter()
+                .map(|st| Plan::new(scenario, &layout, st)),
+        );
+        Engine {
+            scenario,
+            generator: Generator::new(scenario),
+            layout,
+            plans,
+        }
+    }
+
+    /// Buffers sized for this scenario.
+    pub fn workspace(&self) -> Workspace {
+        Workspace {
+            usage: Usage::new(&self.layout),
+            matched: Matched::default(),
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// Builds trial `trial`'s fleet into the workspace's usage.
+    pub fn fill(&self, seed: u64, trial: u64, ws: &mut Workspace) {
+        self.generator
+            .fill(self.scenario, &self.layout, seed, trial, &mut ws.usage);
+    }
+
+    /// Matches plan `p` against the workspace's usage, sending every hour to `sink`.
+    pub fn match_plan<S: HourSink>(&self, p: usize, ws: &mut Workspace, sink: &mut S) {
+        matching::run(
+            &self.layout,
+            &ws.usage,
+            &self.plans[p],
+            &mut ws.matched,
+            &mut ws.scratch,
+            sink,
+        );
+    }
+
+    /// Plan `p`'s bill on the workspace's usage.
+    pub fn bill(&self, p: usize, ws: &mut Workspace) -> Bill {
+        self.match_plan(p, ws, &mut NoHours);
+        Bill::new(
+            self.scenario,
+            &self.layout,
+            &self.plans[p],
+            &ws.usage,
+            &ws.matched,
+        )
+    }
+
+    /// Plan `p`'s cash timeline after [`Engine::match_plan`] or [`Engine::bill`].
+    pub fn cash_timeline(&self, p: usize, ws: &Workspace) -> Vec<CashFlow> {
+        billing::cash_timeline(
+            self.scenario,
+            &self.layout,
+            &self.plans[p],
+            &ws.usage,
+            &ws.matched,
+        )
+    }
+
+    /// Every plan's bill for trial `trial`.
+    pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Vec<Bill> {
+        self.fill(seed, trial, ws);
+        (0..self.plans.len()).map(|p| self.bill(p, ws)).collect()
+    }
+}

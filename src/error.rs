@@ -1,0 +1,89 @@
+//! Errors: bad input (exit code 2) is kept apart from everything else (exit code 1).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem with what the user gave capsim: a scenario, a trace, a flag.
+///
+/// Displayed as one sentence: `FILE:LINE:COL: KEY.PATH: message`, leaving out the parts
+/// that are not known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The file the problem is in, as the user named it (or as joined to the scenario's folder).
+    pub file: PathBuf,
+    /// 1-based line and column (in characters), when known.
+    pub location: Option<(usize, usize)>,
+    /// The key path, in the syntax of sweep keys: `strategy["ri-1y"].reserve[0].term`.
+    pub path: Option<String>,
+    /// What was found and what is allowed.
+    pub message: String,
+}
+
+impl InputError {
+    /// An error about a whole file, with no position inside it.
+    pub fn file(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.as_ref().to_path_buf(),
+            location: None,
+            path: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, col)) = self.location {
+            write!(f, ":{line}:{col}")?;
+        }
+        if let Some(path) = &self.path {
+            write!(f, ": {path}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Everything a capsim command can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Bad input: exit code 2, nothing written.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// A bad command-line value that clap could not catch (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Standard output was closed by its reader (`capsim bill ... | head`): a quiet exit 0.
+    #[error("standard output was closed")]
+    ClosedPipe,
+    /// Anything else (I/O, a full disk): exit code 1.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) | Error::Usage(_) => 2,
+            Error::ClosedPipe => 0,
+            Error::Other(_) => 1,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::ClosedPipe
+        } else {
+            Error::Other(e.into())
+        }
+    }
+}
+
+/// Result with capsim's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,548 @@
+//! The VMs of one trial (SPEC sections 4 and 7): baseline VMs, events, Poisson arrivals with
+//! daily, weekly and growth patterns, lifetimes, and replayed traces.
+//!
+//! Every draw comes from a stream of its own, seeded from (seed, trial, fleet name, purpose),
+//! so a trial is the same on any thread and changing one fleet leaves the others' draws alone.
+
+pub mod trace;
+
+use crate::scenario::dist::{Lifetime, Param};
+use crate::scenario::{EventAction, FleetKind, Scenario, Synthetic};
+use crate::time::{HOUR, Instant, YEAR_SECONDS};
+use crate::usage::{Layout, Usage};
+use rand::distr::Uniform;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Exp, LogNormal, Poisson, Weibull};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The generator every stream uses.
+pub type Stream = Xoshiro256PlusPlus;
+
+/// What a stream is for: each has its own, so that one kind of draw never shifts another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Purpose {
+    /// Per-trial parameter draws.
+    Parameters = 1,
+    /// Whether each event happens.
+    EventCoins = 2,
+    /// Poisson arrival counts per hour.
+    ArrivalCounts = 3,
+    /// Arrival seconds within their hour.
+    ArrivalSeconds = 4,
+    /// Lifetimes.
+    Lifetimes = 5,
+}
+
+/// SplitMix64's finaliser: a strong 64-bit mix.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// FNV-1a of a name: fleets are identified by name, not position.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The stream of one purpose of one fleet in one trial.
+pub fn stream(seed: u64, trial: u64, fleet: &str, purpose: Purpose) -> Stream {
+    let golden = 0x9e37_79b9_7f4a_7c15u64;
+    let mut h = mix(seed ^ golden);
+    h = mix(h ^ trial.wrapping_mul(golden));
+    h = mix(h ^ name_hash(fleet));
+    h = mix(h ^ (purpose as u64).wrapping_mul(golden));
+    Stream::seed_from_u64(h)
+}
+
+/// Where a trial's VMs go: usage arrays, or a list in tests.
+pub trait VmSink {
+    /// `count` identical VMs of `cell` running `[start, end)` (unclipped); `licensed`: the
+    /// licence fee applies to them.
+    fn add(&mut self, cell: usize, start: Instant, end: Instant, count: u32, licensed: bool);
+}
+
+/// Usage arrays as a sink.
+pub struct UsageSink<'a> {
+    /// The layout.
+    pub layout: &'a Layout,
+    /// The usage being filled.
+    pub usage: &'a mut Usage,
+}
+
+impl VmSink for UsageSink<'_> {
+    #[inline]
+    fn add(&mut self, cell: usize, start: Instant, end: Instant, count: u32, licensed: bool) {
+        self.usage
+            .add(self.layout, cell, start, end, count, licensed);
+    }
+}
+
+/// One generated VM group, for tests and inspection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VmGroup {
+    /// Cell index.
+    pub cell: usize,
+    /// First running second (unclipped).
+    pub start: Instant,
+    /// First second not running (unclipped).
+    pub end: Instant,
+    /// Identical VMs.
+    pub count: u32,
+    /// The licence fee applies.
+    pub licensed: bool,
+}
+
+impl VmSink for Vec<VmGroup> {
+    fn add(&mut self, cell: usize, start: Instant, end: Instant, count: u32, licensed: bool) {
+        self.push(VmGroup {
+            cell,
+            start,
+            end,
+            count,
+            licensed,
+        });
+    }
+}
+
+/// The parameters of a synthetic fleet drawn for one trial.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drawn {
+    /// Baseline VMs.
+    pub baseline: u32,
+    /// Arrival rate per hour.
+    pub rate_per_hour: f64,
+    /// Weights by local hour.
+    pub diurnal: [f64; 24],
+    /// Weights by local weekday.
+    pub weekly: [f64; 7],
+    /// Yearly growth.
+    pub growth: f64,
+    /// Per event: its drawn probability and its drawn size or multiplier.
+    pub events: Vec<(f64, f64)>,
+    /// The lifetime distribution with its drawn parameters.
+    pub lifetime: Option<LifetimeDraw>,
+}
+
+/// A lifetime distribution with fixed parameters (seconds).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LifetimeDraw {
+    /// Exponential with this mean.
+    Exponential(f64),
+    /// Log-normal: median, sigma.
+    LogNormal(f64, f64),
+    /// Weibull: shape, scale.
+    Weibull(f64, f64),
+    /// Uniform between two lengths.
+    Uniform(f64, f64),
+    /// Always this long.
+    Fixed(f64),
+    /// Resampled from these.
+    Empirical(std::sync::Arc<Vec<f64>>),
+}
+
+impl LifetimeDraw {
+    /// The distribution's mean in seconds (the warm-up is ten of them; for `empirical`, the
+    /// warm-up uses the largest value instead, see [`LifetimeDraw::warmup_basis`]).
+    pub fn mean(&self) -> f64 {
+        match self {
+            LifetimeDraw::Exponential(m) => *m,
+            LifetimeDraw::LogNormal(median, sigma) => median * (sigma * sigma / 2.0).exp(),
+            LifetimeDraw::Weibull(shape, scale) => scale * libm::tgamma(1.0 + 1.0 / shape),
+            LifetimeDraw::Uniform(a, b) => (a + b) / 2.0,
+            LifetimeDraw::Fixed(v) => *v,
+            LifetimeDraw::Empirical(v) => v.iter().sum::<f64>() / v.len() as f64,
+        }
+    }
+
+    /// What the warm-up is ten times: the mean, or the largest value for `empirical`.
+    pub fn warmup_basis(&self) -> f64 {
+        match self {
+            LifetimeDraw::Empirical(v) => v.iter().copied().fold(0.0, f64::max),
+            other => other.mean(),
+        }
+    }
+}
+
+/// A sampler built once per trial and fleet.
+enum LifetimeSampler {
+    Exponential(Exp<f64>),
+    LogNormal(LogNormal<f64>),
+    Weibull(Weibull<f64>),
+    Uniform(Uniform<f64>),
+    Fixed(f64),
+    Empirical(std::sync::Arc<Vec<f64>>),
+}
+
+impl LifetimeSampler {
+    fn new(d: &LifetimeDraw) -> LifetimeSampler {
+        match d {
+            LifetimeDraw::Exponential(mean) => {
+                LifetimeSampler::Exponential(Exp::new(1.0 / mean).expect("mean > 0"))
+            }
+            LifetimeDraw::LogNormal(median, sigma) => LifetimeSampler::LogNormal(
+                LogNormal::new(median.ln(), *sigma).expect("median > 0, sigma >= 0"),
+            ),
+            LifetimeDraw::Weibull(shape, scale) => {
+                LifetimeSampler::Weibull(Weibull::new(*scale, *shape).expect("scale, shape > 0"))
+            }
+            LifetimeDraw::Uniform(a, b) if a == b => LifetimeSampler::Fixed(*a),
+            LifetimeDraw::Uniform(a, b) => LifetimeSampler::Uniform(
+                Uniform::new_inclusive(a.min(*b), a.max(*b)).expect("finite bounds"),
+            ),
+            LifetimeDraw::Fixed(v) => LifetimeSampler::Fixed(*v),
+            LifetimeDraw::Empirical(v) => LifetimeSampler::Empirical(v.clone()),
+        }
+    }
+
+    /// A lifetime in whole seconds (rounded to the nearest).
+    #[inline]
+    fn sample(&self, rng: &mut Stream) -> i64 {
+        let seconds = match self {
+            LifetimeSampler::Exponential(d) => d.sample(rng),
+            LifetimeSampler::LogNormal(d) => d.sample(rng),
+            LifetimeSampler::Weibull(d) => d.sample(rng),
+            LifetimeSampler::Uniform(d) => d.sample(rng),
+            LifetimeSampler::Fixed(v) => *v,
+            LifetimeSampler::Empirical(v) => v[rng.random_range(0..v.len())],
+        };
+        // Lifetimes beyond ~290 billion years saturate; they outlive any horizon anyway.
+        seconds.round().min(i64::MAX as f64 / 4.0) as i64
+    }
+}
+
+/// Generates the fleet of any trial of a scenario.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    /// Local `weekday * 24 + hour` of every hour from `pattern_base`.
+    pattern: Vec<u8>,
+    pattern_base: Instant,
+}
+
+/// The longest warm-up (SPEC section 4: capped at one year of 365.25 days).
+const MAX_WARMUP: i64 = YEAR_SECONDS;
+
+impl Generator {
+    /// Prepares the generator (local hours and weekdays of every hour are computed once).
+    pub fn new(scenario: &Scenario) -> Generator {
+        let needs_pattern = scenario
+            .fleets
+            .iter()
+            .any(|f| matches!(&f.kind, FleetKind::Synthetic(syn) if syn.arrivals.is_some()));
+        let pattern_base = crate::time::floor_hour(scenario.start - MAX_WARMUP);
+        let pattern = if needs_pattern {
+            let hours = ((scenario.end - pattern_base) + HOUR - 1) / HOUR;
+            (0..hours)
+                .map(|h| {
+                    let (hour, weekday) =
+                        scenario.timezone.hour_and_weekday(pattern_base + h * HOUR);
+                    (weekday * 24 + hour) as u8
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Generator {
+            pattern,
+            pattern_base,
+        }
+    }
+
+    /// Fills `usage` with trial `trial`'s fleet and completes it.
+    pub fn fill(&self, s: &Scenario, layout: &Layout, seed: u64, trial: u64, usage: &mut Usage) {
+        usage.clear(layout);
+        let mut sink = UsageSink { layout, usage };
+        self.generate(s, layout, seed, trial, &mut sink);
+        usage.finish(layout);
+    }
+
+    /// Sends trial `trial`'s VMs to a sink.
+    pub fn generate<K: VmSink>(
+        &self,
+        s: &Scenario,
+        layout: &Layout,
+        seed: u64,
+        trial: u64,
+        sink: &mut K,
+    ) {
+        for fleet in &s.fleets {
+            let licensed = !fleet.hybrid_benefit;
+            match &fleet.kind {
+                FleetKind::Trace(t) => {
+                    for vm in t.vms.iter() {
+                        if let Some(cell) = layout.cell(vm.instance_type, vm.zone) {
+                            sink.add(cell, vm.start, vm.end, 1, licensed);
+                        }
+                    }
+                }
+                FleetKind::Synthetic(syn) => {
+                    let cell = layout
+                        .cell(syn.instance_type, syn.zone)
+                        .expect("every fleet's cell is in the layout");
+                    let drawn = draw(
+                        syn,
+                        &mut stream(seed, trial, &fleet.name, Purpose::Parameters),
+                    );
+                    let mut coins = stream(seed, trial, &fleet.name, Purpose::EventCoins);
+                    let happens: Vec<bool> = syn
+                        .events
+                        .iter()
+                        .zip(&drawn.events)
+                        .map(|(_, (p, _))| coins.random::<f64>() < *p)
+                        .collect();
+                    long_lived(s, syn, &drawn, &happens, cell, licensed, sink);
+                    if let (Some(_), Some(lifetime)) = (&syn.arrivals, &drawn.lifetime) {
+                        let streams = Streams {
+                            counts: stream(seed, trial, &fleet.name, Purpose::ArrivalCounts),
+                            seconds: stream(seed, trial, &fleet.name, Purpose::ArrivalSeconds),
+                            lifetimes: stream(seed, trial, &fleet.name, Purpose::Lifetimes),
+                        };
+                        let fleet = FleetDraw {
+                            syn,
+                            drawn: &drawn,
+                            happens: &happens,
+                            lifetime,
+                            cell,
+                            licensed,
+                        };
+                        self.arrivals(s, &fleet, streams, sink);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Poisson arrivals hour by hour, from the warm-up's start to the horizon's end.
+    fn arrivals<K: VmSink>(&self, s: &Scenario, f: &FleetDraw<'_>, streams: Streams, sink: &mut K) {
+        let FleetDraw {
+            syn,
+            drawn,
+            happens,
+            lifetime,
+            cell,
+            licensed,
+        } = *f;
+        let Streams {
+            mut counts,
+            mut seconds,
+            mut lifetimes,
+        } = streams;
+        if drawn.rate_per_hour <= 0.0 {
+            return;
+        }
+        let warmup = if syn.warm_start {
+            ((10.0 * lifetime.warmup_basis()).round() as i64).clamp(0, MAX_WARMUP)
+        } else {
+            0
+        };
+        let from = s.start - warmup;
+        let first = crate::time::floor_hour(from);
+        let hours = ((s.end - first) + HOUR - 1) / HOUR;
+        let offset = ((first - self.pattern_base) / HOUR) as usize;
+
+        // Weight of each local (weekday, hour).
+        let mut weights = [0.0f64; 168];
+        for (k, w) in weights.iter_mut().enumerate() {
+            *w = drawn.rate_per_hour * drawn.diurnal[k % 24] * drawn.weekly[k / 24];
+        }
+        // Rate multipliers, by the first hour starting at or after their `at`.
+        let mut multipliers: Vec<(i64, f64)> = syn
+            .events
+            .iter()
+            .zip(happens)
+            .zip(&drawn.events)
+            .filter_map(|((e, &h), (_, v))| match e.action {
+                EventAction::RateMultiplier(_) if h => {
+                    let hour = (e.at - first + HOUR - 1).div_euclid(HOUR);
+                    Some((hour, *v))
+                }
+                _ => None,
+            })
+            .collect();
+        multipliers.sort_by_key(|m| m.0);
+        let mut next_multiplier = 0;
+        let mut multiplier = 1.0;
+
+        let growth = drawn.growth;
+        let log_growth = (1.0 + growth).ln();
+        let sampler = LifetimeSampler::new(lifetime);
+
+        // Poisson samplers of full hours, cached while the rate repeats (no growth).
+        let mut cache: Vec<Option<Poisson<f64>>> = vec![None; if growth == 0.0 { 168 } else { 0 }];
+        for h in 0..hours {
+            while next_multiplier < multipliers.len() && multipliers[next_multiplier].0 <= h {
+                multiplier *= multipliers[next_multiplier].1;
+                next_multiplier += 1;
+                cache.iter_mut().for_each(|c| *c = None);
+            }
+            let t = first + h * HOUR;
+            let lo = t.max(from);
+            let hi = (t + HOUR).min(s.end);
+            if lo >= hi {
+                continue;
+            }
+            let k = self.pattern[offset + h as usize] as usize;
+            let base_rate = weights[k] * multiplier;
+            if base_rate <= 0.0 {
+                continue;
+            }
+            let full = hi - lo == HOUR;
+            let n = if growth == 0.0 && full {
+                let poisson =
+                    cache[k].get_or_insert_with(|| Poisson::new(base_rate).expect("rate > 0"));
+                poisson.sample(&mut counts)
+            } else {
+                let years = (t - s.start) as f64 / YEAR_SECONDS as f64;
+                let rate = base_rate * (log_growth * years).exp();
+                let lambda = rate * (hi - lo) as f64 / HOUR as f64;
+                if lambda <= 0.0 || !lambda.is_finite() {
+                    continue;
+                }
+                Poisson::new(lambda)
+                    .expect("lambda > 0")
+                    .sample(&mut counts)
+            };
+            for _ in 0..n as u64 {
+                let at = seconds.random_range(lo..hi);
+                let life = sampler.sample(&mut lifetimes);
+                if life > 0 {
+                    sink.add(cell, at, at.saturating_add(life), 1, licensed);
+                }
+            }
+        }
+    }
+}
+
+/// Baseline VMs and the adds and removes of events: groups of identical VMs running to
+/// the horizon's end unless a remove stops them, the oldest first.
+fn long_lived<K: VmSink>(
+    s: &Scenario,
+    syn: &Synthetic,
+    drawn: &Drawn,
+    happens: &[bool],
+    cell: usize,
+    licensed: bool,
+    sink: &mut K,
+) {
+    // (start, count) of groups still running, oldest first.
+    let mut alive: std::collections::VecDeque<(Instant, u32)> = Default::default();
+    if drawn.baseline > 0 {
+        alive.push_back((s.start, drawn.baseline));
+    }
+    let mut order: Vec<usize> = (0..syn.events.len()).collect();
+    order.sort_by_key(|&i| (syn.events[i].at.max(s.start), i));
+    for i in order {
+        if !happens[i] {
+            continue;
+        }
+        let at = syn.events[i].at.max(s.start);
+        let size = drawn.events[i].1 as u32;
+        match syn.events[i].action {
+            EventAction::Add(_) if size > 0 => alive.push_back((at, size)),
+            EventAction::Remove(_) => {
+                let mut left = size;
+                while left > 0 {
+                    let Some(front) = alive.front_mut() else {
+                        break;
+                    };
+                    let stop = left.min(front.1);
+                    sink.add(cell, front.0, at, stop, licensed);
+                    front.1 -= stop;
+                    left -= stop;
+                    if front.1 == 0 {
+                        alive.pop_front();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (start, count) in alive {
+        sink.add(cell, start, s.end, count, licensed);
+    }
+}
+
+/// A synthetic fleet with its draws for one trial.
+#[derive(Clone, Copy)]
+struct FleetDraw<'a> {
+    syn: &'a Synthetic,
+    drawn: &'a Drawn,
+    happens: &'a [bool],
+    lifetime: &'a LifetimeDraw,
+    cell: usize,
+    licensed: bool,
+}
+
+/// The streams of a fleet's arrivals.
+struct Streams {
+    counts: Stream,
+    seconds: Stream,
+    lifetimes: Stream,
+}
+
+/// Draws a synthetic fleet's parameters for one trial, in a fixed order.
+pub fn draw(syn: &Synthetic, rng: &mut Stream) -> Drawn {
+    let baseline = syn.baseline.sample(rng) as u32;
+    let (rate_per_hour, diurnal, weekly, growth) = match &syn.arrivals {
+        Some(a) => {
+            let rate = a.rate_per_hour.sample(rng);
+            let mut diurnal = [0.0; 24];
+            for (d, p) in diurnal.iter_mut().zip(&a.diurnal) {
+                *d = p.sample(rng);
+            }
+            let mut weekly = [0.0; 7];
+            for (w, p) in weekly.iter_mut().zip(&a.weekly) {
+                *w = p.sample(rng);
+            }
+            (rate, diurnal, weekly, a.growth_per_year.sample(rng))
+        }
+        None => (0.0, [1.0; 24], [1.0; 7], 0.0),
+    };
+    let events = syn
+        .events
+        .iter()
+        .map(|e| {
+            let p = e.probability.sample(rng);
+            let v = match &e.action {
+                EventAction::Add(x) | EventAction::Remove(x) | EventAction::RateMultiplier(x) => {
+                    x.sample(rng)
+                }
+            };
+            (p, v)
+        })
+        .collect();
+    let lifetime = syn.lifetime.as_ref().map(|l| draw_lifetime(l, rng));
+    Drawn {
+        baseline,
+        rate_per_hour,
+        diurnal,
+        weekly,
+        growth,
+        events,
+        lifetime,
+    }
+}
+
+fn draw_lifetime(l: &Lifetime, rng: &mut Stream) -> LifetimeDraw {
+    let d = |p: &Param, rng: &mut Stream| p.sample(rng);
+    match l {
+        Lifetime::Exponential { mean } => LifetimeDraw::Exponential(d(mean, rng)),
+        Lifetime::LogNormal { median, sigma } => {
+            let m = d(median, rng);
+            LifetimeDraw::LogNormal(m, d(sigma, rng))
+        }
+        Lifetime::Weibull { shape, scale } => {
+            let k = d(shape, rng);
+            LifetimeDraw::Weibull(k, d(scale, rng))
+        }
+        Lifetime::Uniform { low, high } => {
+            let a = d(low, rng);
+            LifetimeDraw::Uniform(a, d(high, rng))
+        }
+        Lifetime::Fixed { value } => LifetimeDraw::Fixed(d(value, rng)),
+        Lifetime::Empirical { seconds } => LifetimeDraw::Empirical(seconds.clone()),
+    }
+}

@@ -1,0 +1,19 @@
+//! capsim: a discrete-event simulator for cloud capacity planning.
+//!
+//! A scenario file describes instance types and prices, a fleet whose demand is uncertain and a
+//! few purchase strategies; capsim bills every strategy on the same synthetic fleets through one
+//! hourly matching core that follows the providers' rules, and reports the distribution of what
+//! each choice costs.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod billing;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod fleet;
+pub mod matching;
+pub mod money;
+pub mod report;
+pub mod scenario;
+pub mod time;
+pub mod usage;

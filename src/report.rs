@@ -1,0 +1,4 @@
+//! What capsim shows: tables for the terminal, bills, summaries, plots and reports.
+
+pub mod bill;
+pub mod table;

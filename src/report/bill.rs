@@ -1,0 +1,246 @@
+//! `capsim bill`: one trial's itemised bills as JSON or as a readable table (SPEC section 1).
+
+use super::table::Table;
+use crate::billing::Bill;
+use crate::billing::plan::Event;
+use crate::engine::Engine;
+use crate::matching::HourSink;
+use crate::money::{display_cents, display_grouped, json_string};
+use crate::time::{HOUR, format_instant};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// The hours of one strategy's matching, as `capsim bill --hourly` lists them.
+#[derive(Clone, Debug, Default)]
+pub struct HourRows {
+    /// `(hour, cell, usage, carried, covered unit-seconds)` for every hour and cell with usage.
+    pub rows: Vec<(usize, usize, u64, u64, u64)>,
+}
+
+impl HourSink for HourRows {
+    const ENABLED: bool = true;
+    fn record(&mut self, hour: usize, cell: usize, usage: u64, carried: u64, covered: u64) {
+        self.rows.push((hour, cell, usage, carried, covered));
+    }
+}
+
+/// One strategy's part of `capsim bill`.
+pub struct StrategyBill {
+    /// The bill.
+    pub bill: Bill,
+    /// Its events.
+    pub events: Vec<Event>,
+    /// Its hours, with `--hourly`.
+    pub hours: Option<HourRows>,
+}
+
+#[derive(Serialize)]
+struct BillJson<'a> {
+    scenario: &'a str,
+    trial: u64,
+    currency: &'a str,
+    strategies: Vec<StrategyJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct StrategyJson<'a> {
+    name: &'a str,
+    upfront: String,
+    commitment_recurring: String,
+    payg_compute: String,
+    software: String,
+    storage_network: String,
+    subscription: String,
+    cash_total: String,
+    amortized_total: String,
+    obligation_after_horizon: String,
+    reserved_unit_seconds: String,
+    used_unit_seconds: String,
+    utilization: String,
+    subscription_utilization: String,
+    coverage: String,
+    events: Vec<EventJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hours: Option<Vec<HourJson<'a>>>,
+}
+
+#[derive(Serialize)]
+struct EventJson<'a> {
+    at: String,
+    kind: &'a str,
+    entry: &'a str,
+}
+
+#[derive(Serialize)]
+struct HourJson<'a> {
+    hour: String,
+    instance_type: &'a str,
+    zone: &'a str,
+    usage_seconds: u64,
+    subscription_seconds: u64,
+    reserved_seconds: String,
+    payg_seconds: String,
+}
+
+/// `reserved_seconds` and `payg_seconds` of an hour row (SPEC section 11): covered
+/// unit-seconds over the cell type's units, and what is left of the usage.
+fn split(usage: u64, carried: u64, covered: u64, units: u64) -> (Decimal, Decimal) {
+    let reserved = Decimal::from(covered) / Decimal::from(units);
+    (reserved, Decimal::from(usage - carried) - reserved)
+}
+
+/// The JSON of `capsim bill --json`.
+pub fn json(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
+    let s = engine.scenario;
+    let layout = &engine.layout;
+    let doc = BillJson {
+        scenario: &s.name,
+        trial,
+        currency: &s.currency,
+        strategies: bills
+            .iter()
+            .map(|b| StrategyJson {
+                name: &b.bill.strategy,
+                upfront: json_string(b.bill.upfront),
+                commitment_recurring: json_string(b.bill.commitment_recurring),
+                payg_compute: json_string(b.bill.payg_compute),
+                software: json_string(b.bill.software),
+                storage_network: json_string(b.bill.storage_network),
+                subscription: json_string(b.bill.subscription),
+                cash_total: json_string(b.bill.cash_total),
+                amortized_total: json_string(b.bill.amortized_total),
+                obligation_after_horizon: json_string(b.bill.obligation_after_horizon),
+                reserved_unit_seconds: json_string(b.bill.reserved_unit_seconds),
+                used_unit_seconds: json_string(b.bill.used_unit_seconds),
+                utilization: json_string(b.bill.utilization),
+                subscription_utilization: json_string(b.bill.subscription_utilization),
+                coverage: json_string(b.bill.coverage),
+                events: b
+                    .events
+                    .iter()
+                    .map(|e| EventJson {
+                        at: format_instant(e.at),
+                        kind: e.kind,
+                        entry: &e.entry,
+                    })
+                    .collect(),
+                hours: b.hours.as_ref().map(|h| {
+                    h.rows
+                        .iter()
+                        .map(|&(hour, c, usage, carried, covered)| {
+                            let cell = layout.cells[c];
+                            let (reserved, payg) = split(usage, carried, covered, layout.units[c]);
+                            HourJson {
+                                hour: format_instant(layout.hour_start(hour)),
+                                instance_type: &s.types[cell.instance_type].name,
+                                zone: &s.zones[cell.zone],
+                                usage_seconds: usage,
+                                subscription_seconds: carried,
+                                reserved_seconds: json_string(reserved),
+                                payg_seconds: json_string(payg),
+                            }
+                        })
+                        .collect()
+                }),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("plain data serialises") + "\n"
+}
+
+fn percent(v: Decimal) -> String {
+    format!("{:.1}%", v * Decimal::from(100))
+}
+
+fn unit_hours(v: Decimal) -> String {
+    display_grouped(v / Decimal::from(HOUR), 1)
+}
+
+/// The readable form of `capsim bill`.
+pub fn text(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
+    let s = engine.scenario;
+    let mut out = format!(
+        "Bill of trial {trial} of \"{}\", {} to {}, in {} ({} rules)\n\n",
+        s.name,
+        format_instant(s.start),
+        format_instant(s.end),
+        s.currency,
+        s.billing.profile
+    );
+    let mut t = Table::new(
+        std::iter::once("".to_string()).chain(bills.iter().map(|b| b.bill.strategy.clone())),
+    );
+    type Field = fn(&Bill) -> String;
+    let rows: [(&str, Field); 15] = [
+        ("upfront", |b| display_cents(b.upfront)),
+        ("commitment_recurring", |b| {
+            display_cents(b.commitment_recurring)
+        }),
+        ("payg_compute", |b| display_cents(b.payg_compute)),
+        ("software", |b| display_cents(b.software)),
+        ("storage_network", |b| display_cents(b.storage_network)),
+        ("subscription", |b| display_cents(b.subscription)),
+        ("cash_total", |b| display_cents(b.cash_total)),
+        ("amortized_total", |b| display_cents(b.amortized_total)),
+        ("obligation_after_horizon", |b| {
+            display_cents(b.obligation_after_horizon)
+        }),
+        ("reserved unit-hours", |b| {
+            unit_hours(b.reserved_unit_seconds)
+        }),
+        ("used unit-hours", |b| unit_hours(b.used_unit_seconds)),
+        ("utilization", |b| percent(b.utilization)),
+        ("subscription utilization", |b| {
+            percent(b.subscription_utilization)
+        }),
+        ("coverage", |b| percent(b.coverage)),
+        ("compute hours", |b| {
+            unit_hours(Decimal::from_i128_with_scale(b.usage_seconds as i128, 0))
+        }),
+    ];
+    for (label, f) in rows {
+        t.row(std::iter::once(label.to_string()).chain(bills.iter().map(|b| f(&b.bill))));
+    }
+    out.push_str(&t.render());
+    out.push_str("\namortized_total spreads prepaid amounts over their active time (the headline); cash_total is what is paid within the horizon.\n");
+    for b in bills {
+        if !b.events.is_empty() {
+            out.push_str(&format!("\nEvents of {}:\n", b.bill.strategy));
+            for e in &b.events {
+                out.push_str(&format!(
+                    "  {}  {:<8}  {}\n",
+                    format_instant(e.at),
+                    e.kind,
+                    e.entry
+                ));
+            }
+        }
+        if let Some(h) = &b.hours {
+            out.push_str(&format!("\nHours of {}:\n", b.bill.strategy));
+            let mut t = Table::new([
+                "hour",
+                "instance_type",
+                "zone",
+                "usage_s",
+                "subscription_s",
+                "reserved_s",
+                "payg_s",
+            ]);
+            for &(hour, c, usage, carried, covered) in &h.rows {
+                let cell = engine.layout.cells[c];
+                let (reserved, payg) = split(usage, carried, covered, engine.layout.units[c]);
+                t.row([
+                    format_instant(engine.layout.hour_start(hour)),
+                    s.types[cell.instance_type].name.clone(),
+                    s.zones[cell.zone].clone(),
+                    usage.to_string(),
+                    carried.to_string(),
+                    format!("{:.2}", reserved),
+                    format!("{:.2}", payg),
+                ]);
+            }
+            out.push_str(&t.render());
+        }
+    }
+    out
+}

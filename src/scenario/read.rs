@@ -1,0 +1,476 @@
+//! Walking the spanned TOML tree: every value knows its key path and its place in the file,
+//! so every error names the file, the key path, the line and column, what was found and what
+//! is allowed.
+
+use crate::error::InputError;
+use crate::money;
+use crate::time::{self, Duration, Instant};
+use rust_decimal::Decimal;
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// A parsed scenario file: its text (for positions and quotes) and its tree.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The file, as the user named it.
+    pub file: PathBuf,
+    // Leaked once per load so that the parsed tree, which borrows it, can be kept with the
+    // scenario for building sweep points; a scenario file is a few kilobytes.
+    text: &'static str,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    /// Wraps a file's text.
+    pub fn new(file: impl AsRef<Path>, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Source {
+            file: file.as_ref().to_path_buf(),
+            text: Box::leak(text.into_boxed_str()),
+            line_starts,
+        }
+    }
+
+    /// The file's text.
+    pub fn text(&self) -> &'static str {
+        self.text
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn position(&self, byte: usize) -> (usize, usize) {
+        let byte = byte.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= byte) - 1;
+        let start = self.line_starts[line];
+        let col = self.text[start..byte].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// An error at a span (or at no place), under a key path.
+    pub fn error(
+        &self,
+        span: Option<Range<usize>>,
+        path: &str,
+        message: impl Into<String>,
+    ) -> InputError {
+        InputError {
+            file: self.file.clone(),
+            location: span.map(|s| self.position(s.start)),
+            path: (!path.is_empty()).then(|| path.to_string()),
+            message: message.into(),
+        }
+    }
+
+    /// The text the user wrote at a span, shortened for a message.
+    fn quote(&self, span: &Range<usize>) -> Option<String> {
+        let text = self.text.get(span.clone())?.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let one_line: String = text.lines().next().unwrap_or("").to_string();
+        let mut out: String = one_line.chars().take(60).collect();
+        if out.len() < text.len() {
+            out.push_str("...");
+        }
+        Some(out)
+    }
+}
+
+/// Appends a key to a key path, quoting it when it is not a bare TOML key.
+pub fn join_key(path: &str, key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let key = if bare {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    };
+    if path.is_empty() {
+        key
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The nearest of `known` to `word`, when it is near enough to be a likely typo.
+pub fn did_you_mean<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    let limit = (word.chars().count() / 3).max(2);
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(word, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Lists allowed words for a message: `"a", "b" or "c"`.
+pub fn one_of(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+/// The most instances one entry may buy: keeps the matching core's per-hour unit-seconds in
+/// 64 bits.
+pub const MAX_COUNT: i64 = 10_000_000;
+
+/// One value of the tree with its key path and span.
+#[derive(Clone)]
+pub struct Node<'a> {
+    pub(crate) src: &'a Source,
+    pub(crate) path: String,
+    pub(crate) value: &'a DeValue<'static>,
+    pub(crate) span: Range<usize>,
+}
+
+impl<'a> Node<'a> {
+    /// Wraps a spanned value found under `path`.
+    pub fn new(src: &'a Source, path: String, value: &'a Spanned<DeValue<'static>>) -> Self {
+        Node {
+            src,
+            path,
+            value: value.get_ref(),
+            span: value.span(),
+        }
+    }
+
+    /// The key path of this value.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The byte span of this value.
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// An error about this value.
+    pub fn error(&self, message: impl Into<String>) -> InputError {
+        self.src.error(Some(self.span.clone()), &self.path, message)
+    }
+
+    /// "found X, expected Y" about this value.
+    pub fn expected(&self, what: impl std::fmt::Display) -> InputError {
+        self.error(format!("found {}, expected {what}", self.found()))
+    }
+
+    /// What the user wrote here, for a message.
+    pub fn found(&self) -> String {
+        match self.value {
+            DeValue::Table(_) => "a table".to_string(),
+            DeValue::Array(a) => match a.len() {
+                0 => "an empty list".to_string(),
+                1 => "a list of 1 value".to_string(),
+                n => format!("a list of {n} values"),
+            },
+            DeValue::String(s) => self
+                .src
+                .quote(&self.span)
+                .filter(|q| q.starts_with(['"', '\'']))
+                .unwrap_or_else(|| format!("{s:?}")),
+            other => self.src.quote(&self.span).unwrap_or_else(|| match other {
+                DeValue::Integer(i) => i.to_string(),
+                DeValue::Float(f) => f.to_string(),
+                DeValue::Boolean(b) => b.to_string(),
+                DeValue::Datetime(d) => d.to_string(),
+                _ => String::new(),
+            }),
+        }
+    }
+
+    /// A string.
+    pub fn str(&self) -> Result<&'a str, InputError> {
+        match self.value {
+            DeValue::String(s) => Ok(s.as_ref()),
+            _ => Err(self.expected("a string")),
+        }
+    }
+
+    /// A non-empty string.
+    pub fn name(&self) -> Result<&'a str, InputError> {
+        let s = self.str()?;
+        if s.trim().is_empty() {
+            return Err(self.expected("a non-empty name"));
+        }
+        Ok(s)
+    }
+
+    /// A boolean.
+    pub fn bool(&self) -> Result<bool, InputError> {
+        match self.value {
+            DeValue::Boolean(b) => Ok(*b),
+            _ => Err(self.expected("true or false")),
+        }
+    }
+
+    /// A number written in TOML (integer or float), as its exact decimal.
+    pub fn decimal(&self) -> Option<Decimal> {
+        match self.value {
+            DeValue::Integer(i) if i.radix() == 10 => money::parse_toml_number(i.as_str()),
+            DeValue::Float(f) => money::parse_toml_number(f.as_str()),
+            _ => None,
+        }
+    }
+
+    /// A number (integer or float).
+    pub fn number(&self, what: &str) -> Result<f64, InputError> {
+        let as_f64 = match self.value {
+            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => None,
+        };
+        match as_f64 {
+            Some(v) if v.is_finite() => Ok(v),
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// A whole number within `min..=max`.
+    pub fn integer(&self, min: i64, max: i64, what: &str) -> Result<i64, InputError> {
+        let value = match self.value {
+            DeValue::Integer(i) => {
+                i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
+            }
+            _ => None,
+        };
+        match value {
+            Some(v) if (min..=max).contains(&v) => Ok(v),
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// A count of instances: a whole number from 0 to 10,000,000.
+    pub fn count(&self) -> Result<u32, InputError> {
+        self.integer(0, MAX_COUNT, "a whole number from 0 to 10,000,000")
+            .map(|v| v as u32)
+    }
+
+    /// An amount of money: a string of digits with an optional fraction (`"0.1520"`), or a TOML
+    /// number read by its written digits. Never negative.
+    pub fn money(&self) -> Result<Decimal, InputError> {
+        const WHAT: &str =
+            "an amount >= 0 such as \"0.152\" or \"1000\" (digits with an optional decimal point)";
+        let value = match self.value {
+            DeValue::String(s) => money::parse_decimal(s, false),
+            _ => self.decimal(),
+        };
+        match value {
+            Some(v) if !v.is_sign_negative() || v.is_zero() => Ok(v),
+            _ => Err(self.expected(WHAT)),
+        }
+    }
+
+    /// A duration string (SPEC section 2).
+    pub fn duration(&self) -> Result<Duration, InputError> {
+        match self.value {
+            DeValue::String(s) => s
+                .parse::<Duration>()
+                .map_err(|_| self.expected(time::DURATION_FORMS)),
+            _ => Err(self.expected(time::DURATION_FORMS)),
+        }
+    }
+
+    /// A positive duration.
+    pub fn positive_duration(&self) -> Result<Duration, InputError> {
+        let d = self.duration()?;
+        if d.is_negative() || d.is_zero() {
+            return Err(self.expected(format!("a positive {}", &time::DURATION_FORMS[2..])));
+        }
+        Ok(d)
+    }
+
+    /// An RFC 3339 instant with offset, as a string or a TOML offset date-time.
+    pub fn instant(&self) -> Result<Instant, InputError> {
+        const WHAT: &str =
+            "an RFC 3339 instant with an offset, such as \"2026-01-01T00:00:00+08:00\"";
+        let text = match self.value {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Datetime(d) => d.to_string(),
+            _ => return Err(self.expected(WHAT)),
+        };
+        time::parse_instant(&text).ok_or_else(|| self.expected(WHAT))
+    }
+
+    /// A point in time written as a duration from `start` (`"6mo"`, `"-2w"`) or as an RFC 3339
+    /// instant; months are stepped on `zone`'s calendar.
+    pub fn at(&self, start: Instant, zone: chrono::FixedOffset) -> Result<Instant, InputError> {
+        const WHAT: &str = "a duration from the scenario's start such as \"0h\" or \"6mo\", or an RFC 3339 instant such as \"2026-07-01T00:00:00+08:00\"";
+        let text = match self.value {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Datetime(d) => d.to_string(),
+            _ => return Err(self.expected(WHAT)),
+        };
+        if let Ok(d) = text.parse::<Duration>() {
+            return Ok(d.after(start, zone));
+        }
+        time::parse_instant(&text).ok_or_else(|| self.expected(WHAT))
+    }
+
+    /// One of a fixed set of words: its index, or an error listing them with the nearest.
+    pub fn choice(&self, words: &[&str]) -> Result<usize, InputError> {
+        let word = self.str()?;
+        if let Some(i) = words.iter().position(|w| *w == word) {
+            return Ok(i);
+        }
+        let mut message = format!("found {}, expected {}", self.found(), one_of(words));
+        if let Some(near) = did_you_mean(word, words) {
+            let _ = write!(message, "; did you mean \"{near}\"?");
+        }
+        Err(self.error(message))
+    }
+
+    /// A list.
+    pub fn array(&self) -> Result<Vec<Node<'a>>, InputError> {
+        self.array_of("a list")
+    }
+
+    /// A list, described as `what` when it is not one. Items get paths `path[i]`.
+    pub fn array_of(&self, what: &str) -> Result<Vec<Node<'a>>, InputError> {
+        match self.value {
+            DeValue::Array(items) => Ok(items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| Node::new(self.src, format!("{}[{i}]", self.path), item))
+                .collect()),
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// A table whose keys must be among `allowed`.
+    pub fn table(&self, allowed: &[&str]) -> Result<Table<'a>, InputError> {
+        let table = self.table_any("a table")?;
+        table.check_keys(allowed)?;
+        Ok(table)
+    }
+
+    /// A table, keys unchecked.
+    pub fn table_any(&self, what: &str) -> Result<Table<'a>, InputError> {
+        match self.value {
+            DeValue::Table(map) => Ok(Table {
+                node: self.clone(),
+                map,
+            }),
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// True when the value is a table.
+    pub fn is_table(&self) -> bool {
+        matches!(self.value, DeValue::Table(_))
+    }
+
+    /// True when the value is a string.
+    pub fn is_str(&self) -> bool {
+        matches!(self.value, DeValue::String(_))
+    }
+
+    /// The same value under another key path (items of named arrays are renamed once their
+    /// name is known).
+    pub fn renamed(&self, path: String) -> Node<'a> {
+        Node {
+            path,
+            ..self.clone()
+        }
+    }
+}
+
+/// A table of the tree.
+#[derive(Clone)]
+pub struct Table<'a> {
+    pub(crate) node: Node<'a>,
+    map: &'a DeTable<'static>,
+}
+
+impl<'a> Table<'a> {
+    /// The key path of the table.
+    pub fn path(&self) -> &str {
+        &self.node.path
+    }
+
+    /// The node of the table itself.
+    pub fn node(&self) -> &Node<'a> {
+        &self.node
+    }
+
+    /// The value under `key`, if present.
+    pub fn get(&self, key: &str) -> Option<Node<'a>> {
+        let value = self.map.get(key)?;
+        Some(Node::new(
+            self.node.src,
+            join_key(&self.node.path, key),
+            value,
+        ))
+    }
+
+    /// True when `key` is present.
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// The value under `key`, which must be present; `what` describes what belongs there.
+    pub fn req(&self, key: &str, what: &str) -> Result<Node<'a>, InputError> {
+        self.get(key).ok_or_else(|| {
+            self.node.src.error(
+                Some(self.node.span.clone()),
+                &join_key(&self.node.path, key),
+                format!("missing key \"{key}\", expected {what}"),
+            )
+        })
+    }
+
+    /// The keys present, in the file's order.
+    pub fn keys(&self) -> impl Iterator<Item = (&'a str, Range<usize>)> {
+        self.map
+            .iter()
+            .map(|(k, _)| (k.get_ref().as_ref(), k.span()))
+    }
+
+    /// Every key with its value, in the file's order.
+    pub fn entries(&self) -> Vec<(&'a str, Node<'a>)> {
+        self.map
+            .iter()
+            .map(|(k, v)| {
+                let key: &str = k.get_ref().as_ref();
+                (
+                    key,
+                    Node::new(self.node.src, join_key(&self.node.path, key), v),
+                )
+            })
+            .collect()
+    }
+
+    /// Fails on the first key that is not in `allowed`, suggesting the nearest allowed key.
+    pub fn check_keys(&self, allowed: &[&str]) -> Result<(), InputError> {
+        for (key, span) in self.keys() {
+            if !allowed.contains(&key) {
+                let mut message = format!(
+                    "found unknown key \"{key}\", expected one of {}",
+                    allowed.join(", ")
+                );
+                if let Some(near) = did_you_mean(key, allowed) {
+                    let _ = write!(message, "; did you mean \"{near}\"?");
+                }
+                return Err(self.node.src.error(
+                    Some(span),
+                    &join_key(&self.node.path, key),
+                    message,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// An error about a key that is present but may not be combined with `other`.
+    pub fn conflict(&self, key: &str, other: &str, why: &str) -> InputError {
+        let node = self.get(key).expect("conflict on a present key");
+        node.error(format!("found both \"{other}\" and \"{key}\"; {why}"))
+    }
+}

@@ -1,0 +1,392 @@
+//! The `[sweep]` grid (SPEC section 9): key paths into the scenario, lists and ranges of
+//! values, and the scenario of each point. Every value is checked when the file is read, by
+//! building the scenario it makes.
+
+use super::read::{Node, Table, join_key};
+use super::{Loader, Scenario, build};
+use crate::error::InputError;
+use crate::money;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// The most points a grid may have.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// One swept key with its values.
+#[derive(Clone, Debug)]
+pub struct Axis {
+    /// The key path as written.
+    pub key: String,
+    /// The parsed key path.
+    pub path: Vec<Segment>,
+    /// The values, in order.
+    pub values: Vec<Value>,
+}
+
+/// One value of an axis.
+#[derive(Clone, Debug)]
+pub struct Value {
+    /// The value as written (or computed, for ranges), for tables and file names.
+    pub text: String,
+    pub(crate) tree: Spanned<DeValue<'static>>,
+}
+
+/// One step of a key path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// A table key: `.count`.
+    Key(String),
+    /// An item of an array of tables, by its name: `["web"]`.
+    Name(String),
+    /// An item of an array, by position: `[0]`.
+    Index(usize),
+}
+
+impl fmt::Display for Segment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Segment::Key(k) => f.write_str(&join_key("", k)),
+            Segment::Name(n) => write!(f, "[{n:?}]"),
+            Segment::Index(i) => write!(f, "[{i}]"),
+        }
+    }
+}
+
+/// Parses a key path: `strategy["ri-1y"].reserve[0].count`.
+pub fn parse_path(text: &str) -> Result<Vec<Segment>, String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    let mut expect_key = true;
+    while !rest.is_empty() {
+        if expect_key {
+            let (key, after) = if let Some(quoted) = rest.strip_prefix('"') {
+                let end = quoted.find('"').ok_or("an unclosed quote")?;
+                (quoted[..end].to_string(), &quoted[end + 1..])
+            } else {
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                    .unwrap_or(rest.len());
+                if end == 0 {
+                    return Err(format!("a key expected at \"{rest}\""));
+                }
+                (rest[..end].to_string(), &rest[end..])
+            };
+            out.push(Segment::Key(key));
+            rest = after;
+            expect_key = false;
+        } else if let Some(after) = rest.strip_prefix('.') {
+            rest = after;
+            expect_key = true;
+            if rest.is_empty() {
+                return Err("a key expected after the last dot".to_string());
+            }
+        } else if let Some(inner) = rest.strip_prefix('[') {
+            let end = inner.find(']').ok_or("an unclosed [")?;
+            let item = &inner[..end];
+            if let Some(name) = item.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                out.push(Segment::Name(name.to_string()));
+            } else {
+                let i = item
+                    .parse::<usize>()
+                    .map_err(|_| format!("[{item}] is neither [\"name\"] nor [index]"))?;
+                out.push(Segment::Index(i));
+            }
+            rest = &inner[end + 1..];
+        } else {
+            return Err(format!("\".\" or \"[\" expected at \"{rest}\""));
+        }
+    }
+    if out.is_empty() {
+        return Err("an empty key path".to_string());
+    }
+    Ok(out)
+}
+
+/// Renders a key path the way error messages write it.
+pub fn path_text(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for (i, s) in path.iter().enumerate() {
+        match s {
+            Segment::Key(k) if i == 0 => out.push_str(&join_key("", k)),
+            Segment::Key(k) => {
+                out.push('.');
+                out.push_str(&join_key("", k));
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    out
+}
+
+/// Why a path may not be swept, if it may not.
+fn forbidden(path: &[Segment]) -> Option<&'static str> {
+    let key = |i: usize| match path.get(i) {
+        Some(Segment::Key(k)) => Some(k.as_str()),
+        _ => None,
+    };
+    match (key(0), key(1)) {
+        (Some("sweep"), _) => return Some("the grid cannot sweep itself"),
+        (Some("scenario"), Some("name")) => {
+            return Some("the scenario's name names the sweep's output folder");
+        }
+        (Some("scenario"), Some("seed")) => {
+            return Some("every point uses the same trial seeds (common random numbers)");
+        }
+        (Some("scenario"), Some("trials")) => {
+            return Some("every point runs the same trials; use --trials");
+        }
+        _ => {}
+    }
+    if path.len() >= 2
+        && matches!(path.last(), Some(Segment::Key(k)) if k == "name")
+        && matches!(path[path.len() - 2], Segment::Name(_) | Segment::Index(_))
+    {
+        return Some("names identify fleets, types and strategies across points");
+    }
+    None
+}
+
+/// Puts `value` at `path` in `table`, making missing tables on the way.
+pub(crate) fn apply(
+    table: &mut DeTable<'static>,
+    path: &[Segment],
+    value: Spanned<DeValue<'static>>,
+) -> Result<(), String> {
+    let mut current: &mut DeTable<'static> = table;
+    let mut walked = String::new();
+    let mut i = 0;
+    loop {
+        let Segment::Key(key) = &path[i] else {
+            unreachable!("paths alternate keys and items; checked by walk")
+        };
+        walked = join_key(&walked, key);
+        let last = i + 1 == path.len();
+        if last {
+            let k = Spanned::new(value.span(), Cow::Owned(key.clone()));
+            current.insert(k, value);
+            return Ok(());
+        }
+        if !current.contains_key(key.as_str()) {
+            if matches!(path[i + 1], Segment::Key(_)) {
+                let span = value.span();
+                current.insert(
+                    Spanned::new(span.clone(), Cow::Owned(key.clone())),
+                    Spanned::new(span, DeValue::Table(DeTable::new())),
+                );
+            } else {
+                return Err(format!("{walked} is not in the scenario"));
+            }
+        }
+        let mut node: &mut DeValue<'static> =
+            current.get_mut(key.as_str()).expect("present").get_mut();
+        i += 1;
+        while let Some(seg @ (Segment::Name(_) | Segment::Index(_))) = path.get(i) {
+            let DeValue::Array(items) = node else {
+                return Err(format!("{walked} is not a list"));
+            };
+            let pos = match seg {
+                Segment::Index(n) => {
+                    if *n >= items.len() {
+                        return Err(format!(
+                            "{walked} has {} item(s), so [{n}] is not one of them",
+                            items.len()
+                        ));
+                    }
+                    *n
+                }
+                Segment::Name(name) => {
+                    let names: Vec<String> = items
+                        .iter()
+                        .filter_map(|v| v.get_ref().get("name"))
+                        .filter_map(|n| n.get_ref().as_str().map(str::to_string))
+                        .collect();
+                    names.iter().position(|n| n == name).ok_or_else(|| {
+                        format!(
+                            "{walked} has no item named {name:?}; its names are {}",
+                            names
+                                .iter()
+                                .map(|n| format!("{n:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?
+                }
+                Segment::Key(_) => unreachable!(),
+            };
+            walked.push_str(&seg.to_string());
+            let slice: &mut [Spanned<DeValue<'static>>] = items;
+            node = slice[pos].get_mut();
+            i += 1;
+        }
+        if i == path.len() {
+            *node = value.into_inner();
+            return Ok(());
+        }
+        current = match node {
+            DeValue::Table(t) => t,
+            _ => return Err(format!("{walked} is not a table")),
+        };
+    }
+}
+
+/// Reads `[sweep]` and checks every value by building the scenario it makes.
+pub(crate) fn read(scenario: &Scenario, loader: &Loader) -> Result<Vec<Axis>, InputError> {
+    let raw = &scenario.raw;
+    let Some(sweep) = raw.table.get("sweep") else {
+        return Ok(Vec::new());
+    };
+    let node = Node::new(&raw.source, "sweep".to_string(), sweep);
+    let table = node.table_any("a table of key paths and their values")?;
+    let mut axes = Vec::new();
+    let mut points: usize = 1;
+    for (key, value_node) in table.entries() {
+        let path = parse_path(key).map_err(|why| {
+            value_node.error(format!(
+                "found the key path '{key}' ({why}), expected a path such as 'strategy[\"ri-1y\"].reserve[0].count'"
+            ))
+        })?;
+        if let Some(why) = forbidden(&path) {
+            return Err(value_node.error(format!(
+                "found the key path '{key}', which cannot be swept: {why}"
+            )));
+        }
+        let values = read_values(&value_node)?;
+        points = points.saturating_mul(values.len());
+        if points > MAX_POINTS {
+            return Err(value_node.error(format!(
+                "found a grid of more than {MAX_POINTS} points, expected fewer"
+            )));
+        }
+        for (i, v) in values.iter().enumerate() {
+            let mut patched = raw.table.clone();
+            apply(&mut patched, &path, v.tree.clone()).map_err(|why| {
+                value_node.error(format!(
+                    "found the key path '{key}', but {why}; expected a path to a field of the scenario"
+                ))
+            })?;
+            build(raw, &patched, loader).map_err(|mut e| {
+                e.message = format!("{} (value {} of [sweep] '{key}')", e.message, i + 1);
+                e
+            })?;
+        }
+        axes.push(Axis {
+            key: key.to_string(),
+            path,
+            values,
+        });
+    }
+    Ok(axes)
+}
+
+fn read_values(node: &Node<'_>) -> Result<Vec<Value>, InputError> {
+    const WHAT: &str =
+        "a list of values such as [0, 10, 20] or a range such as { from = 0, to = 40, step = 10 }";
+    let value = |n: &Node<'_>, tree: Spanned<DeValue<'static>>| Value {
+        text: plain_text(n),
+        tree,
+    };
+    if node.is_table() {
+        let t = node.table(&["from", "to", "step"])?;
+        return range(&t);
+    }
+    let items = node.array_of(WHAT)?;
+    if items.is_empty() {
+        return Err(node.expected(WHAT));
+    }
+    Ok(items
+        .iter()
+        .map(|n| {
+            let tree = Spanned::new(n.span(), n.value.clone());
+            value(n, tree)
+        })
+        .collect())
+}
+
+/// The value as a person reads it: a string's content, a number's digits, a table's text.
+fn plain_text(n: &Node<'_>) -> String {
+    match n.value {
+        DeValue::String(s) => s.to_string(),
+        _ => n.found(),
+    }
+}
+
+fn range(t: &Table<'_>) -> Result<Vec<Value>, InputError> {
+    let number = |key: &str| -> Result<(Decimal, bool), InputError> {
+        let n = t.req(key, "a number")?;
+        let d = n.decimal().ok_or_else(|| n.expected("a number"))?;
+        Ok((d, matches!(n.value, DeValue::Integer(_))))
+    };
+    let (from, from_int) = number("from")?;
+    let (to, to_int) = number("to")?;
+    let (step, step_int) = number("step")?;
+    let step_node = t.get("step").expect("read");
+    if step.is_zero() || (to - from).is_sign_negative() != step.is_sign_negative() && to != from {
+        return Err(step_node.expected(format!("a step that goes from {from} towards {to}")));
+    }
+    let count = ((to - from) / step).floor();
+    if count >= Decimal::from(MAX_POINTS) {
+        return Err(step_node.expected(format!("a step giving at most {MAX_POINTS} values")));
+    }
+    let integers = from_int && to_int && step_int;
+    let span = t.node().span();
+    let count = count
+        .to_string()
+        .parse::<usize>()
+        .expect("a small whole number");
+    Ok((0..=count)
+        .map(|i| {
+            let v = from + Decimal::from(i) * step;
+            let text = if integers {
+                money::json_string(v)
+            } else {
+                let mut s = money::json_string(v);
+                if !s.contains('.') {
+                    s.push_str(".0");
+                }
+                s
+            };
+            let leaked: &'static str = Box::leak(text.clone().into_boxed_str());
+            let parsed = DeValue::parse(leaked)
+                .expect("a decimal is a TOML number")
+                .into_inner();
+            Value {
+                text: money::json_string(v),
+                tree: Spanned::new(span.clone(), parsed),
+            }
+        })
+        .collect())
+}
+
+impl Scenario {
+    /// Number of points of the sweep grid (1 without `[sweep]`).
+    pub fn sweep_points(&self) -> usize {
+        self.sweep.iter().map(|a| a.values.len()).product()
+    }
+
+    /// The value index on each axis of point `i` (the last axis varies fastest).
+    pub fn sweep_coordinates(&self, mut i: usize) -> Vec<usize> {
+        let mut out = vec![0; self.sweep.len()];
+        for (k, axis) in self.sweep.iter().enumerate().rev() {
+            out[k] = i % axis.values.len();
+            i /= axis.values.len();
+        }
+        out
+    }
+
+    /// The scenario of sweep point `i`.
+    pub fn sweep_point(&self, i: usize) -> Result<Scenario, InputError> {
+        let mut patched = self.raw.table.clone();
+        for (axis, &v) in self.sweep.iter().zip(&self.sweep_coordinates(i)) {
+            apply(&mut patched, &axis.path, axis.values[v].tree.clone())
+                .expect("checked when the sweep was read");
+        }
+        let loader = Loader::new(&self.file);
+        let mut point = build(&Arc::clone(&self.raw), &patched, &loader)?;
+        point.sweep = Vec::new();
+        Ok(point)
+    }
+}

@@ -1,0 +1,407 @@
+//! Time: UTC instants at one-second resolution, scenario durations with calendar months,
+//! the billing calendar zone and the zone of the demand patterns (SPEC section 2).
+
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeZone, Timelike, Utc};
+use std::fmt;
+use std::str::FromStr;
+
+/// A UTC instant: seconds since the Unix epoch.
+pub type Instant = i64;
+
+/// Seconds in a billing hour.
+pub const HOUR: i64 = 3600;
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+/// Seconds in a year of 365.25 days (growth, warm-up cap, NPV).
+pub const YEAR_SECONDS: i64 = 31_557_600;
+
+/// The units a duration may be written in, for error messages.
+pub const DURATION_FORMS: &str =
+    "a duration such as \"90s\", \"45min\", \"12h\", \"30d\", \"2w\", \"6mo\" or \"1y\"";
+
+/// A span of time as a scenario writes it: fixed seconds, or calendar months (years are 12
+/// months). Months are stepped on the calendar of a zone, clamped to the month's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Duration {
+    /// A fixed number of seconds (`s`, `min`, `h`, `d`, `w`).
+    Seconds(i64),
+    /// Calendar months (`mo`, `y`).
+    Months(i32),
+}
+
+impl Duration {
+    /// True for a span that goes backwards (only an `at` may).
+    pub fn is_negative(self) -> bool {
+        match self {
+            Duration::Seconds(s) => s < 0,
+            Duration::Months(m) => m < 0,
+        }
+    }
+
+    /// True for a zero span.
+    pub fn is_zero(self) -> bool {
+        matches!(self, Duration::Seconds(0) | Duration::Months(0))
+    }
+
+    /// The span in calendar months, when it is written in months or years.
+    pub fn months(self) -> Option<i32> {
+        match self {
+            Duration::Months(m) => Some(m),
+            Duration::Seconds(_) => None,
+        }
+    }
+
+    /// The span in seconds, when it is fixed.
+    pub fn seconds(self) -> Option<i64> {
+        match self {
+            Duration::Seconds(s) => Some(s),
+            Duration::Months(_) => None,
+        }
+    }
+
+    /// The instant `t + self`, months stepped on the calendar of `zone`.
+    pub fn after(self, t: Instant, zone: FixedOffset) -> Instant {
+        match self {
+            Duration::Seconds(s) => t + s,
+            Duration::Months(m) => {
+                let local = zone
+                    .timestamp_opt(t, 0)
+                    .single()
+                    .expect("fixed offsets are unique");
+                let stepped = if m >= 0 {
+                    local.checked_add_months(Months::new(m as u32))
+                } else {
+                    local.checked_sub_months(Months::new(m.unsigned_abs()))
+                };
+                stepped
+                    .expect("dates stay within chrono's range")
+                    .timestamp()
+            }
+        }
+    }
+}
+
+impl FromStr for Duration {
+    type Err = ();
+
+    /// `"90s"`, `"45min"`, `"12h"`, `"1.5h"`, `"30d"`, `"2w"`, `"6mo"`, `"1y"`, `"-6mo"`.
+    /// Fixed units may have a fraction when the result is whole seconds; months and years are
+    /// whole numbers.
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let split = text.find(|c: char| c.is_ascii_alphabetic()).ok_or(())?;
+        let (number, unit) = text.split_at(split);
+        let value = crate::money::parse_decimal(number, true).ok_or(())?;
+        let whole = |v: rust_decimal::Decimal| -> Result<i64, ()> {
+            use rust_decimal::prelude::ToPrimitive;
+            if v.fract().is_zero() {
+                v.to_i64().ok_or(())
+            } else {
+                Err(())
+            }
+        };
+        let fixed = |factor: i64| -> Result<Duration, ()> {
+            let seconds = value
+                .checked_mul(rust_decimal::Decimal::from(factor))
+                .ok_or(())?;
+            Ok(Duration::Seconds(whole(seconds)?))
+        };
+        match unit {
+            "s" => fixed(1),
+            "min" => fixed(60),
+            "h" => fixed(HOUR),
+            "d" => fixed(DAY),
+            "w" => fixed(7 * DAY),
+            "mo" => Ok(Duration::Months(
+                i32::try_from(whole(value)?).map_err(|_| ())?,
+            )),
+            "y" => Ok(Duration::Months(
+                i32::try_from(whole(value)?.checked_mul(12).ok_or(())?).map_err(|_| ())?,
+            )),
+            _ => Err(()),
+        }
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Duration::Months(m) if m % 12 == 0 && m != 0 => write!(f, "{}y", m / 12),
+            Duration::Months(m) => write!(f, "{m}mo"),
+            Duration::Seconds(s) => {
+                for (unit, size) in [("w", 7 * DAY), ("d", DAY), ("h", HOUR), ("min", 60)] {
+                    if s != 0 && s % size == 0 {
+                        return write!(f, "{}{unit}", s / size);
+                    }
+                }
+                write!(f, "{s}s")
+            }
+        }
+    }
+}
+
+/// Parses an RFC 3339 instant with its offset (`2026-01-01T00:00:00+08:00`).
+pub fn parse_instant(text: &str) -> Option<Instant> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp())
+}
+
+/// Formats an instant as RFC 3339 UTC: `2020-05-01T14:45:00Z`.
+pub fn format_instant(t: Instant) -> String {
+    DateTime::<Utc>::from_timestamp(t, 0)
+        .expect("instants stay within chrono's range")
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// Parses a billing calendar zone: `"UTC"` or a whole-hour offset such as `"+08:00"`.
+/// Whole hours keep the calendar's midnights on the billing hours' boundaries.
+pub fn parse_calendar_zone(text: &str) -> Option<FixedOffset> {
+    let zone = parse_fixed_offset(text)?;
+    (zone.local_minus_utc() % HOUR as i32 == 0).then_some(zone)
+}
+
+/// Parses `"UTC"`, `"Z"` or `"+HH:MM"` / `"-HH:MM"`.
+fn parse_fixed_offset(text: &str) -> Option<FixedOffset> {
+    if text == "UTC" || text == "Z" {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let h: i32 = h.parse().ok()?;
+    let m: i32 = m.parse().ok()?;
+    if h > 23 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+/// The zone the diurnal and weekly demand patterns are read in: an IANA zone (with daylight
+/// saving) or a fixed offset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DemandZone {
+    /// An IANA zone such as `Asia/Shanghai`.
+    Named(chrono_tz::Tz),
+    /// A fixed offset such as `+08:00`.
+    Fixed(FixedOffset),
+}
+
+impl DemandZone {
+    /// UTC.
+    pub fn utc() -> Self {
+        DemandZone::Fixed(FixedOffset::east_opt(0).expect("zero offset"))
+    }
+
+    /// The local hour (0-23) and weekday (0 = Monday) of an instant.
+    pub fn hour_and_weekday(&self, t: Instant) -> (usize, usize) {
+        let utc = DateTime::<Utc>::from_timestamp(t, 0).expect("instants stay within range");
+        match self {
+            DemandZone::Named(tz) => {
+                let local = utc.with_timezone(tz);
+                (
+                    local.hour() as usize,
+                    local.weekday().num_days_from_monday() as usize,
+                )
+            }
+            DemandZone::Fixed(zone) => {
+                let local = utc.with_timezone(zone);
+                (
+                    local.hour() as usize,
+                    local.weekday().num_days_from_monday() as usize,
+                )
+            }
+        }
+    }
+}
+
+impl FromStr for DemandZone {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        if let Some(zone) = parse_fixed_offset(text) {
+            return Ok(DemandZone::Fixed(zone));
+        }
+        text.parse::<chrono_tz::Tz>()
+            .map(DemandZone::Named)
+            .map_err(|_| ())
+    }
+}
+
+/// The local calendar date of an instant in `zone`.
+pub fn local_date(t: Instant, zone: FixedOffset) -> NaiveDate {
+    zone.timestamp_opt(t, 0)
+        .single()
+        .expect("fixed offsets are unique")
+        .date_naive()
+}
+
+/// The instant of 00:00:00 local time in `zone` on `date`.
+pub fn local_midnight(date: NaiveDate, zone: FixedOffset) -> Instant {
+    zone.from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .single()
+        .expect("fixed offsets are unique")
+        .timestamp()
+}
+
+/// `date` stepped by a duration of whole days or months (clamped to the month's end).
+/// `None` for spans that are not whole days or months.
+pub fn step_date(date: NaiveDate, d: Duration) -> Option<NaiveDate> {
+    match d {
+        Duration::Months(m) if m >= 0 => date.checked_add_months(Months::new(m as u32)),
+        Duration::Months(m) => date.checked_sub_months(Months::new(m.unsigned_abs())),
+        Duration::Seconds(s) if s % DAY == 0 => {
+            date.checked_add_signed(chrono::TimeDelta::days(s / DAY))
+        }
+        Duration::Seconds(_) => None,
+    }
+}
+
+/// Floors an instant to the start of its UTC clock hour.
+pub fn floor_hour(t: Instant) -> Instant {
+    t.div_euclid(HOUR) * HOUR
+}
+
+/// The start of the `bill_day` of the month of `t` or the next one, strictly after `t`:
+/// the instant the charges accrued at `t` are paid on the monthly bill.
+pub fn next_bill_date(t: Instant, bill_day: u32, zone: FixedOffset) -> Instant {
+    let date = local_date(t, zone);
+    let this_month =
+        NaiveDate::from_ymd_opt(date.year(), date.month(), bill_day).expect("bill days are 1-28");
+    let candidate = local_midnight(this_month, zone);
+    if candidate > t {
+        candidate
+    } else {
+        local_midnight(
+            this_month
+                .checked_add_months(Months::new(1))
+                .expect("dates stay within range"),
+            zone,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc() -> FixedOffset {
+        FixedOffset::east_opt(0).unwrap()
+    }
+
+    #[test]
+    fn durations_parse_in_every_unit() {
+        let cases = [
+            ("90s", Duration::Seconds(90)),
+            ("45min", Duration::Seconds(2700)),
+            ("12h", Duration::Seconds(43_200)),
+            ("1.5h", Duration::Seconds(5400)),
+            ("30d", Duration::Seconds(2_592_000)),
+            ("2w", Duration::Seconds(1_209_600)),
+            ("6mo", Duration::Months(6)),
+            ("1y", Duration::Months(12)),
+            ("3y", Duration::Months(36)),
+            ("-6mo", Duration::Months(-6)),
+            ("0h", Duration::Seconds(0)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(text.parse::<Duration>(), Ok(want), "{text}");
+        }
+        for bad in [
+            "3 years", "3years", "1.5mo", "0.5s", "h", "12", "", "1,5h", "1e3s",
+        ] {
+            assert!(bad.parse::<Duration>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_print_in_their_largest_unit() {
+        for text in ["90s", "45min", "12h", "30d", "2w", "6mo", "1y", "3y"] {
+            assert_eq!(text.parse::<Duration>().unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn months_clamp_to_the_month_end() {
+        let jan31 = parse_instant("2021-01-31T10:00:00Z").unwrap();
+        let feb = Duration::Months(1).after(jan31, utc());
+        assert_eq!(format_instant(feb), "2021-02-28T10:00:00Z");
+        let mar = Duration::Months(1).after(feb, utc());
+        assert_eq!(format_instant(mar), "2021-03-28T10:00:00Z");
+        let leap = parse_instant("2024-02-29T00:00:00Z").unwrap();
+        assert_eq!(
+            format_instant(Duration::Months(12).after(leap, utc())),
+            "2025-02-28T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn months_step_on_the_calendar_zone() {
+        // 2020-01-31 20:00 UTC is Feb 1 04:00 at UTC+8: one month later is Mar 1 04:00 (+8).
+        let t = parse_instant("2020-01-31T20:00:00Z").unwrap();
+        let plus8 = parse_calendar_zone("+08:00").unwrap();
+        assert_eq!(
+            format_instant(Duration::Months(1).after(t, plus8)),
+            "2020-02-29T20:00:00Z"
+        );
+        assert_eq!(
+            format_instant(Duration::Months(1).after(t, utc())),
+            "2020-02-29T20:00:00Z"
+        );
+        // Jan 30 20:00 UTC is Jan 31 04:00 at UTC+8: +1mo clamps to Feb 29 04:00 (+8), which is
+        // Feb 28 20:00 UTC; stepped in UTC, Jan 30 + 1mo is Feb 29.
+        let t = parse_instant("2020-01-30T20:00:00Z").unwrap();
+        assert_eq!(
+            format_instant(Duration::Months(1).after(t, plus8)),
+            "2020-02-28T20:00:00Z"
+        );
+        assert_eq!(
+            format_instant(Duration::Months(1).after(t, utc())),
+            "2020-02-29T20:00:00Z"
+        );
+    }
+
+    #[test]
+    fn calendar_zones_are_whole_hours() {
+        assert!(parse_calendar_zone("+08:00").is_some());
+        assert!(parse_calendar_zone("UTC").is_some());
+        assert!(parse_calendar_zone("+05:30").is_none());
+        assert!(parse_calendar_zone("Asia/Shanghai").is_none());
+    }
+
+    #[test]
+    fn demand_zones_follow_daylight_saving() {
+        let ny: DemandZone = "America/New_York".parse().unwrap();
+        // 2026-07-01 12:00 UTC is 08:00 EDT, a Wednesday.
+        let t = parse_instant("2026-07-01T12:00:00Z").unwrap();
+        assert_eq!(ny.hour_and_weekday(t), (8, 2));
+        // 2026-01-01 12:00 UTC is 07:00 EST, a Thursday.
+        let t = parse_instant("2026-01-01T12:00:00Z").unwrap();
+        assert_eq!(ny.hour_and_weekday(t), (7, 3));
+        let fixed: DemandZone = "+08:00".parse().unwrap();
+        assert_eq!(fixed.hour_and_weekday(t), (20, 3));
+    }
+
+    #[test]
+    fn bills_fall_on_the_next_bill_day() {
+        let plus8 = parse_calendar_zone("+08:00").unwrap();
+        // Jan 15 at UTC+8 -> paid Feb 1 00:00 (+8) = Jan 31 16:00 UTC.
+        let t = parse_instant("2026-01-15T00:00:00+08:00").unwrap();
+        assert_eq!(
+            format_instant(next_bill_date(t, 1, plus8)),
+            "2026-01-31T16:00:00Z"
+        );
+        // A charge accrued exactly at a bill instant waits for the next bill.
+        let t = parse_instant("2026-02-01T00:00:00+08:00").unwrap();
+        assert_eq!(
+            format_instant(next_bill_date(t, 1, plus8)),
+            "2026-02-28T16:00:00Z"
+        );
+    }
+}
