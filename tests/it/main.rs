@@ -1,0 +1,8 @@
+//! capsim's integration tests: one binary, one module per topic.
+
+mod common;
+mod errors;
+mod fleet;
+mod golden;
+mod hand_example;
+mod properties;

@@ -1,0 +1,257 @@
+//! Invariants of the matching core on random traces and random strategies.
+
+use capsim::engine::Engine;
+use capsim::report::bill::HourRows;
+use capsim::scenario::Scenario;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use std::fmt::Write as _;
+
+const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const HORIZON_HOURS: i64 = 72;
+
+/// Three sizes of one family and a type of another, each with its price per hour.
+const TYPES: [(&str, &str, &str, &str); 4] = [
+    ("m.large", "m", "2", "0.10"),
+    ("m.xlarge", "m", "4", "0.20"),
+    ("m.2xlarge", "m", "8", "0.38"),
+    ("c.large", "c", "2", "0.09"),
+];
+const ZONES: [&str; 2] = ["z1", "z2"];
+const PAYMENTS: [&str; 3] = ["all_upfront", "partial_upfront", "no_upfront"];
+
+#[derive(Clone, Debug)]
+struct Vm {
+    ty: usize,
+    zone: usize,
+    start: i64,
+    len: i64,
+}
+
+#[derive(Clone, Debug)]
+struct Reserve {
+    ty: usize,
+    zone: Option<usize>,
+    flexible: bool,
+    count: u32,
+    payment: usize,
+    at: i64,
+    renew: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Subscribe {
+    ty: usize,
+    zone: usize,
+    count: u32,
+    at: i64,
+}
+
+fn vm() -> impl Strategy<Value = Vm> {
+    (
+        0..TYPES.len(),
+        0..ZONES.len(),
+        -6 * 3600..(HORIZON_HOURS + 6) * 3600,
+        0i64..30 * 3600,
+    )
+        .prop_map(|(ty, zone, start, len)| Vm {
+            ty,
+            zone,
+            start,
+            len,
+        })
+}
+
+fn reserve() -> impl Strategy<Value = Reserve> {
+    (
+        0..TYPES.len(),
+        proptest::option::of(0..ZONES.len()),
+        any::<bool>(),
+        0u32..6,
+        0..PAYMENTS.len(),
+        -24 * 3600..48 * 3600i64,
+        any::<bool>(),
+    )
+        .prop_map(|(ty, zone, flexible, count, payment, at, renew)| Reserve {
+            ty,
+            zone,
+            // The generic rules do not allow zonal size-flexible reservations.
+            flexible: flexible && zone.is_none(),
+            count,
+            payment,
+            at,
+            renew,
+        })
+}
+
+fn subscribe() -> impl Strategy<Value = Subscribe> {
+    (
+        0..TYPES.len(),
+        0..ZONES.len(),
+        0u32..5,
+        -24 * 3600..48 * 3600i64,
+    )
+        .prop_map(|(ty, zone, count, at)| Subscribe {
+            ty,
+            zone,
+            count,
+            at,
+        })
+}
+
+fn instant(t: i64) -> String {
+    capsim::time::format_instant(START + t)
+}
+
+/// Writes the scenario and its trace; strategy 0 is the random one, strategy 1 is the same
+/// with `extra` more capacity (an extra reservation entry and more subscribed instances).
+fn scenario(
+    dir: &std::path::Path,
+    vms: &[Vm],
+    reserves: &[Reserve],
+    subscribes: &[Subscribe],
+    extra: &Reserve,
+) -> Scenario {
+    let mut csv = String::from("id,instance_type,zone,start,end\n");
+    for (i, v) in vms.iter().enumerate() {
+        writeln!(
+            csv,
+            "vm{i},{},{},{},{}",
+            TYPES[v.ty].0,
+            ZONES[v.zone],
+            instant(v.start),
+            instant(v.start + v.len)
+        )
+        .unwrap();
+    }
+    // Every zone appears in the trace, so strategies may name both.
+    for (z, zone) in ZONES.iter().enumerate() {
+        writeln!(csv, "zero{z},m.large,{zone},{},{}", instant(0), instant(0)).unwrap();
+    }
+    std::fs::write(dir.join("trace.csv"), csv).unwrap();
+    let mut toml = format!(
+        "[scenario]\nname = \"p\"\nstart = \"{}\"\nhorizon = \"{HORIZON_HOURS}h\"\n\n",
+        instant(0)
+    );
+    for (name, family, units, payg) in TYPES {
+        write!(
+            toml,
+            "[[instance_type]]\nname = \"{name}\"\nfamily = \"{family}\"\nunits = {units}\npayg_hourly = \"{payg}\"\nsoftware_hourly = \"0.01\"\nstorage_network_hourly = \"0.003\"\n[instance_type.reserved.1d]\nall_upfront = \"1.5\"\npartial_upfront = {{ upfront = \"0.7\", hourly = \"0.031\" }}\nno_upfront = {{ hourly = \"0.065\" }}\n[instance_type.subscription]\nmonthly = \"40\"\n\n"
+        )
+        .unwrap();
+    }
+    toml.push_str("[[fleet]]\nname = \"trace\"\ntrace = \"trace.csv\"\n\n");
+    for (name, with_extra) in [("random", false), ("more", true)] {
+        writeln!(toml, "[[strategy]]\nname = \"{name}\"").unwrap();
+        let extra_list = with_extra.then_some(extra);
+        for r in reserves.iter().chain(extra_list) {
+            write!(
+                toml,
+                "[[strategy.reserve]]\ninstance_type = \"{}\"\nsize_flexible = {}\ncount = {}\nterm = \"1d\"\npayment = \"{}\"\nat = \"{}\"\nrenew = {}\n",
+                TYPES[r.ty].0,
+                r.flexible,
+                r.count,
+                PAYMENTS[r.payment],
+                instant(r.at),
+                r.renew
+            )
+            .unwrap();
+            if let Some(z) = r.zone {
+                writeln!(toml, "zone = \"{}\"", ZONES[z]).unwrap();
+            }
+        }
+        for sub in subscribes {
+            write!(
+                toml,
+                "[[strategy.subscribe]]\ninstance_type = \"{}\"\nzone = \"{}\"\ncount = {}\nduration = \"1mo\"\nat = \"{}\"\n",
+                TYPES[sub.ty].0,
+                ZONES[sub.zone],
+                sub.count + u32::from(with_extra),
+                instant(sub.at)
+            )
+            .unwrap();
+        }
+        toml.push('\n');
+    }
+    std::fs::write(dir.join("p.toml"), toml).unwrap();
+    Scenario::load(dir.join("p.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Seconds of a VM inside the horizon.
+fn clipped(v: &Vm) -> i64 {
+    let from = v.start.max(0);
+    let to = (v.start + v.len).min(HORIZON_HOURS * 3600);
+    (to - from).max(0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn matching_keeps_its_invariants(
+        vms in proptest::collection::vec(vm(), 0..25),
+        reserves in proptest::collection::vec(reserve(), 0..4),
+        subscribes in proptest::collection::vec(subscribe(), 0..3),
+        extra in reserve(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = scenario(dir.path(), &vms, &reserves, &subscribes, &extra);
+        let engine = Engine::new(&s);
+        let mut ws = engine.workspace();
+        engine.fill(s.seed, 0, &mut ws);
+        let bills: Vec<_> = (0..engine.plans.len()).map(|p| engine.bill(p, &mut ws)).collect();
+
+        // A PAYG-only bill is rate x seconds / 3600, computed from the trace itself.
+        let hour = Decimal::from(3600);
+        let mut payg = Decimal::ZERO;
+        let mut seconds: i64 = 0;
+        for v in &vms {
+            let secs = clipped(v);
+            seconds += secs;
+            payg += Decimal::from_str_exact(TYPES[v.ty].3).unwrap() * Decimal::from(secs) / hour;
+        }
+        prop_assert_eq!(bills[0].payg_compute.round_dp(12), payg.round_dp(12));
+        prop_assert_eq!(bills[0].cash_total, bills[0].payg_compute + bills[0].software + bills[0].storage_network);
+
+        for (p, bill) in bills.iter().enumerate() {
+            // A reservation never changes usage.
+            prop_assert_eq!(bill.usage_seconds, seconds as u128);
+            // No negative amount.
+            for v in [bill.upfront, bill.commitment_recurring, bill.payg_compute, bill.software,
+                      bill.storage_network, bill.subscription, bill.cash_total, bill.amortized_total,
+                      bill.obligation_after_horizon, bill.used_unit_seconds, bill.reserved_unit_seconds] {
+                prop_assert!(v >= Decimal::ZERO, "{} has a negative amount: {:?}", bill.strategy, bill);
+            }
+            prop_assert!(bill.used_unit_seconds <= bill.reserved_unit_seconds);
+
+            let mut rows = HourRows::default();
+            engine.match_plan(p, &mut ws, &mut rows);
+            let plan = &engine.plans[p];
+            let mut payg_from_rows = Decimal::ZERO;
+            let mut covered_by_hour = vec![0u64; engine.layout.hours];
+            for &(h, c, usage, carried, covered) in &rows.rows {
+                let units = engine.layout.units[c];
+                // covered <= usage, and subscription + reserved + payg = usage.
+                prop_assert!(carried <= usage);
+                prop_assert!(covered <= (usage - carried) * units);
+                let payg_unit_seconds = (usage - carried) * units - covered;
+                let ty = &s.types[engine.layout.cells[c].instance_type];
+                payg_from_rows += ty.payg_hourly * Decimal::from(payg_unit_seconds)
+                    / (Decimal::from(units) * hour);
+                covered_by_hour[h] += covered;
+            }
+            // covered <= capacity, hour by hour.
+            for (h, covered) in covered_by_hour.iter().enumerate() {
+                let capacity: u64 = plan.reservations.iter().map(|e| e.capacity[h]).sum();
+                prop_assert!(*covered <= capacity, "hour {}: {} > {}", h, covered, capacity);
+            }
+            prop_assert_eq!(payg_from_rows.round_dp(12), bill.payg_compute.round_dp(12));
+        }
+
+        // Adding capacity never raises payg_compute.
+        let (random, more) = (&bills[1], &bills[2]);
+        prop_assert!(more.payg_compute <= random.payg_compute,
+            "more capacity raised payg: {} > {}", more.payg_compute, random.payg_compute);
+        prop_assert!(more.carried_seconds >= random.carried_seconds);
+    }
+}
