@@ -2,14 +2,20 @@
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::montecarlo::{Runner, Settings};
+use crate::output;
+use crate::progress::Progress;
 use crate::report;
 use crate::report::bill::{HourRows, StrategyBill};
+use crate::report::summary::Samples;
+use crate::report::trials::TrialsCsv;
 use crate::scenario::dist::ParamValue;
 use crate::scenario::{EventAction, FleetKind, Scenario};
 use crate::time::format_instant;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// capsim: the cost distribution of reserved instances, subscriptions and pay-as-you-go under
 /// uncertain demand.
@@ -29,8 +35,33 @@ pub enum Command {
         /// The scenario file.
         scenario: PathBuf,
     },
+    /// Monte Carlo run: every strategy on thousands of synthetic fleets; writes the output
+    /// folder and prints a summary.
+    Run(RunArgs),
     /// Itemised bill of one trial for one or all strategies.
     Bill(BillArgs),
+}
+
+/// Flags of `capsim run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Number of trials (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub trials: Option<u64>,
+    /// Seed of the trials (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Output folder (default: output/<scenario name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress and no summary table.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Flags of `capsim bill`.
@@ -60,6 +91,7 @@ pub fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { scenario } => validate(&scenario),
+        Command::Run(args) => run(&args),
         Command::Bill(args) => bill(&args),
     }
 }
@@ -69,6 +101,81 @@ pub fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
+    Ok(())
+}
+
+/// Set by Ctrl-C: trials stop at the next boundary; a second Ctrl-C exits at once.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn catch_interrupts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Without a handler (e.g. no signal support) Ctrl-C kills the run; outputs are atomic,
+        // so nothing half-written is left either way.
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                eprintln!("capsim: interrupted again, stopping now");
+                std::process::exit(130);
+            }
+            eprintln!("capsim: interrupted; finishing the trials in progress (Ctrl-C again to stop at once)");
+        });
+    });
+}
+
+fn run(args: &RunArgs) -> Result<()> {
+    let s = Scenario::load(&args.scenario)?;
+    let settings = Settings {
+        trials: args.trials.unwrap_or(u64::from(s.trials)),
+        seed: args.seed.unwrap_or(s.seed),
+        threads: args.threads.map_or(0, usize::from),
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
+    let engine = Engine::new(&s);
+    let runner = Runner::new(&engine);
+    output::prepare_dir(&dir)?;
+    catch_interrupts();
+    let names: Vec<String> = engine.plans.iter().map(|p| p.name.clone()).collect();
+    let mut csv = TrialsCsv::create(&dir)?;
+    let mut samples = Samples::new(&engine, &runner.months);
+    let mut progress = Progress::new(settings.trials, "trials", args.quiet);
+    let done = runner.run(settings, &STOP, |chunk| {
+        for t in chunk {
+            csv.add(&names, t)?;
+            samples.add(t);
+        }
+        progress.inc(chunk.len() as u64);
+        Ok(())
+    })?;
+    progress.finish();
+    if done == 0 {
+        return Err(Error::Interrupted(
+            "interrupted before any trial finished; nothing was written".to_string(),
+        ));
+    }
+    let partial = done < settings.trials;
+    let summary =
+        report::summary::summarize(&engine, &samples, settings.seed, settings.trials, partial);
+    let csv_path = csv.commit()?;
+    let json = serde_json::to_string_pretty(&summary).expect("plain data serialises") + "\n";
+    let summary_path = output::write(&dir, "summary.json", json.as_bytes())?;
+    if !args.quiet {
+        print(&format!(
+            "{}\nWrote {} and {}\n",
+            report::summary::text(&summary),
+            summary_path.display(),
+            csv_path.display()
+        ))?;
+    }
+    if partial {
+        return Err(Error::Interrupted(format!(
+            "interrupted: {} covers only the {done} finished trials of {}",
+            summary_path.display(),
+            settings.trials
+        )));
+    }
     Ok(())
 }
 

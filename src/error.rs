@@ -56,6 +56,9 @@ pub enum Error {
     /// A bad command-line value that clap could not catch (exit code 2).
     #[error("{0}")]
     Usage(String),
+    /// Ctrl-C stopped a run: exit code 130 after writing what covers the finished work.
+    #[error("{0}")]
+    Interrupted(String),
     /// Standard output was closed by its reader (`capsim bill ... | head`): a quiet exit 0.
     #[error("standard output was closed")]
     ClosedPipe,
@@ -70,6 +73,7 @@ impl Error {
         match self {
             Error::Input(_) | Error::Usage(_) => 2,
             Error::ClosedPipe => 0,
+            Error::Interrupted(_) => 130,
             Error::Other(_) => 1,
         }
     }

@@ -151,7 +151,9 @@ impl LifetimeDraw {
         match self {
             LifetimeDraw::Exponential(m) => *m,
             LifetimeDraw::LogNormal(median, sigma) => median * (sigma * sigma / 2.0).exp(),
-            LifetimeDraw::Weibull(shape, scale) => scale * libm::tgamma(1.0 + 1.0 / shape),
+            LifetimeDraw::Weibull(shape, scale) => {
+                scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape)
+            }
             LifetimeDraw::Uniform(a, b) => (a + b) / 2.0,
             LifetimeDraw::Fixed(v) => *v,
             LifetimeDraw::Empirical(v) => v.iter().sum::<f64>() / v.len() as f64,
@@ -209,8 +211,10 @@ impl LifetimeSampler {
             LifetimeSampler::Fixed(v) => *v,
             LifetimeSampler::Empirical(v) => v[rng.random_range(0..v.len())],
         };
-        // Lifetimes beyond ~290 billion years saturate; they outlive any horizon anyway.
-        seconds.round().min(i64::MAX as f64 / 4.0) as i64
+        // The nearest second (lifetimes are >= 0, so adding a half and truncating rounds half
+        // up without a call into libm); beyond ~73 billion years they saturate, outliving any
+        // horizon anyway.
+        (seconds + 0.5).min(i64::MAX as f64 / 4.0) as i64
     }
 }
 
@@ -368,6 +372,8 @@ impl Generator {
 
         let growth = drawn.growth;
         let log_growth = (1.0 + growth).ln();
+        let hourly_growth = (log_growth * HOUR as f64 / YEAR_SECONDS as f64).exp();
+        let mut growth_factor = 1.0;
         let sampler = LifetimeSampler::new(lifetime);
 
         // Poisson samplers of full hours, cached while the rate repeats (no growth).
@@ -379,6 +385,16 @@ impl Generator {
                 cache.iter_mut().for_each(|c| *c = None);
             }
             let t = first + h * HOUR;
+            if growth != 0.0 {
+                // (1 + growth)^(years since start) at the hour's start: stepped by one hour's
+                // factor, recomputed exactly every 1024 hours so that no drift builds up.
+                if h % 1024 == 0 {
+                    let years = (t - s.start) as f64 / YEAR_SECONDS as f64;
+                    growth_factor = (log_growth * years).exp();
+                } else {
+                    growth_factor *= hourly_growth;
+                }
+            }
             let lo = t.max(from);
             let hi = (t + HOUR).min(s.end);
             if lo >= hi {
@@ -395,9 +411,7 @@ impl Generator {
                     cache[k].get_or_insert_with(|| Poisson::new(base_rate).expect("rate > 0"));
                 poisson.sample(&mut counts)
             } else {
-                let years = (t - s.start) as f64 / YEAR_SECONDS as f64;
-                let rate = base_rate * (log_growth * years).exp();
-                let lambda = rate * (hi - lo) as f64 / HOUR as f64;
+                let lambda = base_rate * growth_factor * (hi - lo) as f64 / HOUR as f64;
                 if lambda <= 0.0 || !lambda.is_finite() {
                     continue;
                 }

@@ -188,13 +188,13 @@ fn carried_seconds(
     if used == 0 || (s0 == 0 && changing.is_none()) {
         return 0;
     }
-    let n0 = u64::from(usage.present[k]);
+    let n0 = usage.present(k);
     if changing.is_none() {
         // N(t) >= n0 - departures and N(t) <= n0 + arrivals throughout the hour.
-        if n0 >= s0 + u64::from(usage.departures[k]) {
+        if n0 >= s0 + usage.departures(k) {
             return s0 * HOUR as u64;
         }
-        if n0 + u64::from(usage.arrivals[k]) <= s0 {
+        if n0 + usage.arrivals(k) <= s0 {
             return used;
         }
     }

@@ -200,29 +200,71 @@ pub struct Change {
     pub delta: i32,
 }
 
+/// The counters of one (hour, cell) while a trial's fleet is built: one 32-byte slot, so that
+/// adding a VM touches one cache line at its start hour and one at its end hour.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(32))]
+struct Slot {
+    /// Seconds of VMs that run only part of the hour.
+    partial: u64,
+    /// Difference array of VMs running the whole hour.
+    full: i64,
+    /// Difference array of VMs running at the hour's first second; after
+    /// [`Usage::finish`], the count itself.
+    running: i64,
+    /// Arrivals strictly inside the hour.
+    arrivals: u32,
+    /// Departures strictly inside the hour.
+    departures: u32,
+}
+
+/// The end-hour part of a VM that spans hours, applied in [`Usage::finish`]. End hours are
+/// scattered far ahead of the generator (which walks start hours in order), so updating them at
+/// once costs a cache miss per VM; bucketed by blocks of hours and applied block by block,
+/// they hit a cache-sized range of slots instead.
+#[derive(Clone, Copy, Debug)]
+struct End {
+    /// The slot of the end hour.
+    slot: u32,
+    /// Seconds run in the end hour (1..=3600).
+    seconds: u32,
+    /// Identical VMs.
+    count: u32,
+    /// [`END_FULL`] and [`END_TRACKED`].
+    flags: u32,
+}
+
+/// The VM ran whole hours before its end hour: close its difference-array run.
+const END_FULL: u32 = 1;
+/// Its cell is tracked: close its running count, count its departure.
+const END_TRACKED: u32 = 2;
+
+/// Slots per block of deferred ends: 4,096 slots of 32 bytes, 128 KiB, fit in L2.
+const BLOCK_SLOTS: usize = 4096;
+
+/// Arrivals and departures inside each hour of the tracked cells, sorted by (hour, cell).
+#[derive(Clone, Debug, Default)]
+struct ChangeIndex {
+    start: Vec<u32>,
+    changes: Vec<Change>,
+}
+
 /// Usage of one trial, hour-major (`[hour * cells + cell]`).
 #[derive(Clone, Debug, Default)]
 pub struct Usage {
     hours: usize,
     cells: usize,
-    /// Running seconds per hour and cell.
+    /// Running seconds per hour and cell (after [`Usage::finish`]).
     pub seconds: Vec<u64>,
-    /// VMs running at the hour's first second, per hour and cell (tracked cells only).
-    pub present: Vec<u32>,
-    /// Arrivals strictly inside the hour (tracked cells only).
-    pub arrivals: Vec<u32>,
-    /// Departures strictly inside the hour (tracked cells only).
-    pub departures: Vec<u32>,
     /// Licensed seconds per bill period and cell, for cells with [`Licence::Mixed`].
     pub licensed: Vec<u64>,
-    /// Changes inside each hour of tracked cells: `change_start[h * cells + c]..` into
-    /// `changes`, for the hours whose subscription integral needs them.
-    change_start: Vec<u32>,
-    changes: Vec<Change>,
-    // Builder state.
-    full: Vec<i64>,
-    running: Vec<i64>,
-    pending: Vec<(u32, u32, Change)>,
+    slots: Vec<Slot>,
+    /// `(hour * cells + cell, change)` of tracked cells, in the order the VMs came.
+    pending: Vec<(u32, Change)>,
+    /// Deferred end-hour updates, by block of [`BLOCK_SLOTS`] slots.
+    ends: Vec<Vec<End>>,
+    /// Built on first use: most trials never need it (see `matching`).
+    index: std::cell::OnceCell<ChangeIndex>,
 }
 
 impl Usage {
@@ -238,28 +280,19 @@ impl Usage {
         let n = layout.hours * layout.cells.len();
         self.hours = layout.hours;
         self.cells = layout.cells.len();
-        let tracked = layout.tracked.iter().any(|&t| t);
-        let reset_u64 = |v: &mut Vec<u64>, len: usize| {
-            v.clear();
-            v.resize(len, 0);
-        };
-        let reset_u32 = |v: &mut Vec<u32>, len: usize| {
-            v.clear();
-            v.resize(len, 0);
-        };
-        reset_u64(&mut self.seconds, n);
-        reset_u32(&mut self.present, if tracked { n } else { 0 });
-        reset_u32(&mut self.arrivals, if tracked { n } else { 0 });
-        reset_u32(&mut self.departures, if tracked { n } else { 0 });
-        reset_u64(&mut self.licensed, layout.bills() * self.cells);
-        self.full.clear();
-        self.full.resize(n + self.cells, 0);
-        self.running.clear();
-        self.running
-            .resize(if tracked { n + self.cells } else { 0 }, 0);
+        self.seconds.clear();
+        self.seconds.resize(n, 0);
+        self.licensed.clear();
+        self.licensed.resize(layout.bills() * self.cells, 0);
+        self.slots.clear();
+        // One spare hour so that difference arrays may end after the last hour.
+        self.slots.resize(n + self.cells, Slot::default());
         self.pending.clear();
-        self.change_start.clear();
-        self.changes.clear();
+        let blocks = (n + self.cells).div_ceil(BLOCK_SLOTS);
+        self.ends.resize_with(blocks, Vec::new);
+        self.ends.truncate(blocks);
+        self.ends.iter_mut().for_each(Vec::clear);
+        self.index = std::cell::OnceCell::new();
     }
 
     /// Number of hours.
@@ -270,6 +303,24 @@ impl Usage {
     /// Number of cells.
     pub fn cells(&self) -> usize {
         self.cells
+    }
+
+    /// VMs running at the first second of hour-cell `k` (tracked cells only).
+    #[inline]
+    pub fn present(&self, k: usize) -> u64 {
+        self.slots[k].running as u64
+    }
+
+    /// Arrivals strictly inside hour-cell `k` (tracked cells only).
+    #[inline]
+    pub fn arrivals(&self, k: usize) -> u64 {
+        u64::from(self.slots[k].arrivals)
+    }
+
+    /// Departures strictly inside hour-cell `k` (tracked cells only).
+    #[inline]
+    pub fn departures(&self, k: usize) -> u64 {
+        u64::from(self.slots[k].departures)
     }
 
     /// Adds `count` identical VMs running `[start, end)` in `cell`; the interval is clipped to
@@ -295,32 +346,48 @@ impl Usage {
         let he = ((e - 1 - layout.base) / HOUR) as usize;
         let hs_start = layout.base + hs as i64 * HOUR;
         let he_start = layout.base + he as i64 * HOUR;
+        let tracked = layout.tracked[cell];
+        let (ks, ke) = (hs * nc + cell, he * nc + cell);
         if hs == he {
-            self.seconds[hs * nc + cell] += n * (e - s) as u64;
+            let slot = &mut self.slots[ks];
+            slot.partial += n * (e - s) as u64;
+            if tracked {
+                if s == hs_start {
+                    slot.running += i64::from(count);
+                    self.slots[ks + nc].running -= i64::from(count);
+                } else {
+                    slot.arrivals += count;
+                }
+            }
         } else {
-            self.seconds[hs * nc + cell] += n * (hs_start + HOUR - s) as u64;
-            self.seconds[he * nc + cell] += n * (e - he_start) as u64;
+            let slot = &mut self.slots[ks];
+            slot.partial += n * (hs_start + HOUR - s) as u64;
             if he > hs + 1 {
-                self.full[(hs + 1) * nc + cell] += i64::from(count);
-                self.full[he * nc + cell] -= i64::from(count);
+                self.slots[ks + nc].full += i64::from(count);
             }
-        }
-        if layout.licence[cell] == Licence::Mixed && licensed {
-            self.add_licensed(layout, cell, s, e, n);
-        }
-        if layout.tracked[cell] {
-            // Running at an hour's first second: the hours from the first start at or after
-            // `s` to `he`.
-            let first = if s == hs_start { hs } else { hs + 1 };
-            if first <= he {
-                self.running[first * nc + cell] += i64::from(count);
-                self.running[(he + 1) * nc + cell] -= i64::from(count);
+            if tracked {
+                // Running at each hour's first second from the first hour starting at or
+                // after `s` to `he`; the run is closed with the end.
+                if s == hs_start {
+                    self.slots[ks].running += i64::from(count);
+                } else {
+                    self.slots[ks].arrivals += count;
+                    self.slots[ks + nc].running += i64::from(count);
+                }
             }
+            let flags =
+                if he > hs + 1 { END_FULL } else { 0 } | if tracked { END_TRACKED } else { 0 };
+            self.ends[ke / BLOCK_SLOTS].push(End {
+                slot: ke as u32,
+                seconds: (e - he_start) as u32,
+                count,
+                flags,
+            });
+        }
+        if tracked {
             if s > hs_start {
-                self.arrivals[hs * nc + cell] += count;
                 self.pending.push((
-                    hs as u32,
-                    cell as u32,
+                    ks as u32,
                     Change {
                         offset: (s - hs_start) as u16,
                         delta: count as i32,
@@ -328,16 +395,20 @@ impl Usage {
                 ));
             }
             if e < he_start + HOUR {
-                self.departures[he * nc + cell] += count;
+                if hs == he {
+                    self.slots[ke].departures += count;
+                }
                 self.pending.push((
-                    he as u32,
-                    cell as u32,
+                    ke as u32,
                     Change {
                         offset: (e - he_start) as u16,
                         delta: -(count as i32),
                     },
                 ));
             }
+        }
+        if licensed && layout.licence[cell] == Licence::Mixed {
+            self.add_licensed(layout, cell, s, e, n);
         }
     }
 
@@ -356,69 +427,70 @@ impl Usage {
         }
     }
 
-    /// Completes the trial's usage: sums the difference arrays and indexes the changes.
+    /// Completes the trial's usage: applies the deferred ends and sums the difference arrays.
     pub fn finish(&mut self, layout: &Layout) {
         let nc = self.cells;
-        let mut acc = vec![0i64; nc];
-        for (seconds, full) in self
-            .seconds
-            .chunks_exact_mut(nc)
-            .zip(self.full.chunks_exact(nc))
-        {
-            for ((s, f), a) in seconds.iter_mut().zip(full).zip(acc.iter_mut()) {
-                *a += f;
-                *s += (*a as u64) * HOUR as u64;
-            }
-        }
-        if !self.running.is_empty() {
-            acc.iter_mut().for_each(|a| *a = 0);
-            for (present, running) in self
-                .present
-                .chunks_exact_mut(nc)
-                .zip(self.running.chunks_exact(nc))
-            {
-                for (c, ((p, r), a)) in present
-                    .iter_mut()
-                    .zip(running)
-                    .zip(acc.iter_mut())
-                    .enumerate()
-                {
-                    if layout.tracked[c] {
-                        *a += r;
-                        *p = *a as u32;
+        for block in &self.ends {
+            for end in block {
+                let k = end.slot as usize;
+                let slot = &mut self.slots[k];
+                slot.partial += u64::from(end.count) * u64::from(end.seconds);
+                if end.flags & END_FULL != 0 {
+                    slot.full -= i64::from(end.count);
+                }
+                if end.flags & END_TRACKED != 0 {
+                    if end.seconds < HOUR as u32 {
+                        slot.departures += end.count;
                     }
+                    self.slots[k + nc].running -= i64::from(end.count);
                 }
             }
-            // Counting sort of the changes by (hour, cell).
-            let n = self.hours * nc;
-            self.change_start.clear();
-            self.change_start.resize(n + 1, 0);
-            for (h, c, _) in &self.pending {
-                self.change_start[*h as usize * nc + *c as usize + 1] += 1;
-            }
-            for i in 0..n {
-                self.change_start[i + 1] += self.change_start[i];
-            }
-            self.changes.clear();
-            self.changes.resize(
-                self.pending.len(),
-                Change {
-                    offset: 0,
-                    delta: 0,
-                },
-            );
-            let mut fill = self.change_start.clone();
-            for (h, c, ch) in &self.pending {
-                let k = *h as usize * nc + *c as usize;
-                self.changes[fill[k] as usize] = *ch;
-                fill[k] += 1;
+        }
+        let mut full = vec![0i64; nc];
+        let mut running = vec![0i64; nc];
+        let n = self.hours * nc;
+        for (k, (slot, seconds)) in self.slots[..n]
+            .iter_mut()
+            .zip(self.seconds.iter_mut())
+            .enumerate()
+        {
+            let c = k % nc;
+            full[c] += slot.full;
+            *seconds = slot.partial + (full[c] as u64) * HOUR as u64;
+            if layout.tracked[c] {
+                running[c] += slot.running;
+                slot.running = running[c];
             }
         }
     }
 
     /// The arrivals and departures inside hour `h` of a tracked cell, in no particular order.
     pub fn changes(&self, h: usize, cell: usize) -> &[Change] {
+        let index = self.index.get_or_init(|| {
+            // Counting sort of the changes by (hour, cell).
+            let n = self.hours * self.cells;
+            let mut start = vec![0u32; n + 1];
+            for (k, _) in &self.pending {
+                start[*k as usize + 1] += 1;
+            }
+            for i in 0..n {
+                start[i + 1] += start[i];
+            }
+            let mut changes = vec![
+                Change {
+                    offset: 0,
+                    delta: 0,
+                };
+                self.pending.len()
+            ];
+            let mut fill = start.clone();
+            for (k, ch) in &self.pending {
+                changes[fill[*k as usize] as usize] = *ch;
+                fill[*k as usize] += 1;
+            }
+            ChangeIndex { start, changes }
+        });
         let k = h * self.cells + cell;
-        &self.changes[self.change_start[k] as usize..self.change_start[k + 1] as usize]
+        &index.changes[index.start[k] as usize..index.start[k + 1] as usize]
     }
 }

@@ -1,0 +1,291 @@
+//! Trials in parallel (SPEC section 7): trial k's fleet comes from streams seeded from
+//! (seed, k), every strategy is billed on that same fleet, and results come back in trial order
+//! whatever the number of threads, so every sum and every file is bit-identical.
+
+use crate::billing::Bill;
+use crate::billing::plan::Plan;
+use crate::engine::{Engine, Workspace};
+use crate::error::{Error, Result};
+use crate::time::{Duration, HOUR, Instant, YEAR_SECONDS};
+use crate::usage::{Layout, Licence};
+use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How many trials to run and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Number of trials.
+    pub trials: u64,
+    /// Seed of the trials.
+    pub seed: u64,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+/// One strategy's result in one trial.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The exact bill.
+    pub bill: Bill,
+    /// Net present value of its cash timeline at the scenario's discount rate.
+    pub npv: f64,
+    /// Cash paid by the end of each month of [`CashMonths`] (cumulative).
+    pub cumulative_cash: Vec<f32>,
+}
+
+/// Every strategy's result in one trial (`payg` first).
+#[derive(Clone, Debug)]
+pub struct TrialResult {
+    /// The trial's index.
+    pub trial: u64,
+    /// One outcome per plan, in plan order.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The months of the cash view: month m (1-based) is `[start + (m-1) months, start + m months)`
+/// on the billing calendar; payments after the horizon (the last monthly bill) fall in the
+/// months after it.
+#[derive(Clone, Debug)]
+pub struct CashMonths {
+    /// The end of each month.
+    pub ends: Vec<Instant>,
+}
+
+impl CashMonths {
+    fn new(engine: &Engine<'_>) -> CashMonths {
+        let s = engine.scenario;
+        let last_payment = engine
+            .plans
+            .iter()
+            .flat_map(|p| p.payouts.iter().map(|f| f.at))
+            .chain(engine.layout.bill_dates.iter().copied())
+            .max()
+            .unwrap_or(s.end)
+            .max(s.end);
+        let mut ends = Vec::new();
+        let mut m = 1;
+        loop {
+            let end = Duration::Months(m).after(s.start, s.billing.calendar_zone);
+            ends.push(end);
+            if end > last_payment {
+                break;
+            }
+            m += 1;
+        }
+        CashMonths { ends }
+    }
+
+    /// The month (0-based) an instant falls in; instants before the start count in the first.
+    pub fn month_of(&self, t: Instant) -> usize {
+        self.ends
+            .partition_point(|&e| e <= t)
+            .min(self.ends.len() - 1)
+    }
+
+    /// Number of months.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no months (never: a horizon has at least one).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// Per plan, the cash that does not depend on the fleet, by month and discounted.
+struct FixedCash {
+    by_month: Vec<f64>,
+    npv: f64,
+}
+
+/// Per cell, the `f64` rates that turn a bill period's integer usage into cash.
+struct UsageRates {
+    /// Per scaled unit-second of pay-as-you-go compute.
+    payg: Vec<f64>,
+    /// Per second not carried by a subscription (software and storage/network).
+    uncarried: Vec<f64>,
+    /// Per licensed second.
+    licence: Vec<f64>,
+}
+
+/// A scenario prepared for a Monte Carlo run.
+pub struct Runner<'e, 's> {
+    /// The engine.
+    pub engine: &'e Engine<'s>,
+    /// The months of the cash view.
+    pub months: CashMonths,
+    fixed: Vec<FixedCash>,
+    rates: UsageRates,
+    /// Month and discount factor of each bill date.
+    bill_month: Vec<(usize, f64)>,
+}
+
+fn discount(t: Instant, start: Instant, rate: f64) -> f64 {
+    (1.0 + rate).powf(-((t - start) as f64) / YEAR_SECONDS as f64)
+}
+
+impl<'e, 's> Runner<'e, 's> {
+    /// Prepares the cash views of every plan.
+    pub fn new(engine: &'e Engine<'s>) -> Runner<'e, 's> {
+        let s = engine.scenario;
+        let rate: f64 = s.discount_rate.try_into().unwrap_or(0.0);
+        let months = CashMonths::new(engine);
+        let fixed = engine
+            .plans
+            .iter()
+            .map(|plan: &Plan| {
+                let mut by_month = vec![0.0; months.len()];
+                let mut npv = 0.0;
+                for p in &plan.payouts {
+                    let amount: f64 = p.amount.try_into().unwrap_or(0.0);
+                    by_month[months.month_of(p.at)] += amount;
+                    npv += amount * discount(p.at, s.start, rate);
+                }
+                FixedCash { by_month, npv }
+            })
+            .collect();
+        let layout: &Layout = &engine.layout;
+        let hour = HOUR as f64;
+        let f = |d: rust_decimal::Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
+        let rates = UsageRates {
+            payg: layout
+                .cells
+                .iter()
+                .zip(&layout.units)
+                .map(|(c, &u)| f(s.types[c.instance_type].payg_hourly) / (u as f64 * hour))
+                .collect(),
+            uncarried: layout
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let t = &s.types[c.instance_type];
+                    let licence = if layout.licence[i] == Licence::All {
+                        f(t.license_hourly)
+                    } else {
+                        0.0
+                    };
+                    (f(t.software_hourly) + f(t.storage_network_hourly) + licence) / hour
+                })
+                .collect(),
+            licence: layout
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if layout.licence[i] == Licence::Mixed {
+                        f(s.types[c.instance_type].license_hourly) / hour
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+        };
+        let bill_month = layout
+            .bill_dates
+            .iter()
+            .map(|&t| (months.month_of(t), discount(t, s.start, rate)))
+            .collect();
+        Runner {
+            engine,
+            months,
+            fixed,
+            rates,
+            bill_month,
+        }
+    }
+
+    /// Bills every plan on trial `trial`'s fleet.
+    pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> TrialResult {
+        let engine = self.engine;
+        engine.fill(seed, trial, ws);
+        let nc = engine.layout.cells.len();
+        let outcomes = (0..engine.plans.len())
+            .map(|p| {
+                let bill = engine.bill(p, ws);
+                let fixed = &self.fixed[p];
+                let mut by_month = fixed.by_month.clone();
+                let mut npv = fixed.npv;
+                let m = &ws.matched;
+                for (b, &(month, factor)) in self.bill_month.iter().enumerate() {
+                    let mut amount = 0.0;
+                    for c in 0..nc {
+                        let k = b * nc + c;
+                        amount += self.rates.payg[c] * m.payg_unit_seconds[k] as f64
+                            + self.rates.uncarried[c] * m.uncarried_seconds[k] as f64;
+                        if self.rates.licence[c] != 0.0 {
+                            amount += self.rates.licence[c] * ws.usage.licensed[k] as f64;
+                        }
+                    }
+                    by_month[month] += amount;
+                    npv += amount * factor;
+                }
+                let mut total = 0.0;
+                let cumulative_cash = by_month
+                    .iter()
+                    .map(|v| {
+                        total += v;
+                        total as f32
+                    })
+                    .collect();
+                Outcome {
+                    bill,
+                    npv,
+                    cumulative_cash,
+                }
+            })
+            .collect();
+        TrialResult { trial, outcomes }
+    }
+
+    /// Runs `settings.trials` trials; `on_chunk` receives the results in trial order. Stops
+    /// early, between trials, when `stop` is set: returns the number of trials finished (the
+    /// results passed to `on_chunk` are exactly those).
+    pub fn run(
+        &self,
+        settings: Settings,
+        stop: &AtomicBool,
+        mut on_chunk: impl FnMut(&[TrialResult]) -> Result<()>,
+    ) -> Result<u64> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(settings.threads)
+            .build()
+            .map_err(|e| Error::Other(anyhow::anyhow!("cannot start worker threads: {e}")))?;
+        let workers = pool.current_num_threads();
+        let workspaces: Vec<Mutex<Workspace>> = (0..workers)
+            .map(|_| Mutex::new(self.engine.workspace()))
+            .collect();
+        // Chunks keep the ordered results and the memory they hold small.
+        let chunk = (workers as u64 * 8).max(16);
+        let mut done = 0u64;
+        let mut start = 0u64;
+        while start < settings.trials && !stop.load(Ordering::Relaxed) {
+            let end = (start + chunk).min(settings.trials);
+            let results: Vec<Option<TrialResult>> = pool.install(|| {
+                (start..end)
+                    .into_par_iter()
+                    .map(|k| {
+                        if stop.load(Ordering::Relaxed) {
+                            return None;
+                        }
+                        let worker = rayon::current_thread_index().unwrap_or(0);
+                        let mut ws = workspaces[worker].lock().expect("not poisoned");
+                        Some(self.trial(settings.seed, k, &mut ws))
+                    })
+                    .collect()
+            });
+            // An interruption inside a chunk keeps the trials finished before the first one
+            // skipped, so the finished trials are always 0..done.
+            let finished: Vec<TrialResult> = results.into_iter().map_while(|r| r).collect();
+            done += finished.len() as u64;
+            on_chunk(&finished)?;
+            if (finished.len() as u64) < end - start {
+                break;
+            }
+            start = end;
+        }
+        Ok(done)
+    }
+}

@@ -1,0 +1,104 @@
+//! Output files written atomically: to a temporary name in the same folder, then renamed
+//! into place, so an interrupted run never leaves a file that looks complete.
+
+use anyhow::Context;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Prefix of temporary files; stale ones from a killed run are removed by [`prepare_dir`].
+const TEMP_PREFIX: &str = ".capsim-tmp-";
+
+/// A file being written; it appears under its name only on [`AtomicFile::commit`].
+pub struct AtomicFile {
+    temp: PathBuf,
+    target: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Starts writing `dir/name`.
+    pub fn create(dir: &Path, name: &str) -> anyhow::Result<AtomicFile> {
+        let temp = dir.join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
+        let file =
+            File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
+        Ok(AtomicFile {
+            temp,
+            target: dir.join(name),
+            writer: Some(BufWriter::with_capacity(1 << 16, file)),
+        })
+    }
+
+    /// The writer.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer.as_mut().expect("not committed")
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(mut self) -> anyhow::Result<PathBuf> {
+        let writer = self.writer.take().expect("committed once");
+        let file = writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", self.temp.display()))?;
+        file.sync_all()
+            .with_context(|| format!("cannot write {}", self.temp.display()))?;
+        std::fs::rename(&self.temp, &self.target)
+            .with_context(|| format!("cannot move {} into place", self.target.display()))?;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Writes a whole file atomically.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    let mut f = AtomicFile::create(dir, name)?;
+    f.writer()
+        .write_all(bytes)
+        .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+    f.commit()
+}
+
+/// Creates the output folder and removes temporary files a killed run left behind.
+pub fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_appears_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = AtomicFile::create(dir.path(), "a.txt").unwrap();
+        f.writer().write_all(b"hello").unwrap();
+        assert!(!dir.path().join("a.txt").exists());
+        f.commit().unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"hello");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_dropped_file_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = AtomicFile::create(dir.path(), "a.txt").unwrap();
+        f.writer().write_all(b"half").unwrap();
+        drop(f);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
