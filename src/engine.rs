@@ -3,9 +3,9 @@
 use crate::billing::plan::Plan;
 use crate::billing::{self, Bill, CashFlow};
 use crate::fleet::Generator;
-use crate::matching::{self, HourSink, Matched, NoHours, Scratch};
+use crate::matching::{self, HourSink, Matched, NoHours, Scratch, Shortcut};
 use crate::scenario::Scenario;
-use crate::usage::{Layout, Usage};
+use crate::usage::{ChangeRecorder, Layout, Usage};
 
 /// A scenario prepared for billing trials: the hour grid, every strategy's plan (the
 /// pay-as-you-go baseline first) and the fleet generator.
@@ -58,9 +58,38 @@ impl<'s> Engine<'s> {
     }
 
     /// Builds trial `trial`'s fleet into the workspace's usage.
+    ///
+    /// Subscription integrals are nearly always settled by per-hour VM counts; the hours that
+    /// need the VMs' own arrival and departure seconds are found afterwards and, only if there
+    /// are any, the trial's VMs are generated again (the same draws) to record those seconds.
     pub fn fill(&self, seed: u64, trial: u64, ws: &mut Workspace) {
-        self.generator
-            .fill(self.scenario, &self.layout, seed, trial, &mut ws.usage);
+        let (s, layout) = (self.scenario, &self.layout);
+        self.generator.fill(s, layout, seed, trial, &mut ws.usage);
+        let nc = layout.cells.len();
+        let mut needed: Option<Vec<bool>> = None;
+        for plan in &self.plans {
+            for sub in &plan.subscriptions {
+                let mut changing = sub.changing.iter().map(|(h, _)| *h).peekable();
+                for h in 0..layout.hours {
+                    let k = h * nc + sub.cell;
+                    let changes = changing.next_if_eq(&h).is_some();
+                    let s0 = u64::from(sub.at_hour_start[h]);
+                    if matching::shortcut(&ws.usage, k, s0, changes) == Shortcut::Exact {
+                        needed.get_or_insert_with(|| vec![false; layout.hours * nc])[k] = true;
+                    }
+                }
+            }
+        }
+        if let Some(needed) = needed {
+            let mut recorder = ChangeRecorder {
+                layout,
+                needed: &needed,
+                changes: Vec::new(),
+            };
+            self.generator
+                .generate(s, layout, seed, trial, &mut recorder);
+            ws.usage.set_changes(recorder.changes);
+        }
     }
 
     /// Matches plan `p` against the workspace's usage, sending every hour to `sink`.

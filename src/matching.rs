@@ -173,6 +173,37 @@ pub fn run<S: HourSink>(
     }
 }
 
+/// Whether an hour's subscription integral has a short answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortcut {
+    /// The carried seconds, without looking at single VMs.
+    Carried(u64),
+    /// The VMs' own arrival and departure seconds are needed.
+    Exact,
+}
+
+/// The short answer for hour-cell `k` with `s0` instances subscribed at the hour's start, when
+/// there is one: nothing used or subscribed; or the VM count bounds (the count at the hour's
+/// start minus its departures, plus its arrivals) stay above or below the subscribed count.
+#[inline]
+pub fn shortcut(usage: &Usage, k: usize, s0: u64, changing: bool) -> Shortcut {
+    let used = usage.seconds[k];
+    if used == 0 || (s0 == 0 && !changing) {
+        return Shortcut::Carried(0);
+    }
+    if !changing {
+        let n0 = usage.present(k);
+        // N(t) >= n0 - departures and N(t) <= n0 + arrivals throughout the hour.
+        if n0 >= s0 + usage.departures(k) {
+            return Shortcut::Carried(s0 * HOUR as u64);
+        }
+        if n0 + usage.arrivals(k) <= s0 {
+            return Shortcut::Carried(used);
+        }
+    }
+    Shortcut::Exact
+}
+
 /// Seconds of hour `h` that a cell's subscriptions carry: the integral of `min(N(t), S(t))`.
 #[inline]
 fn carried_seconds(
@@ -183,27 +214,18 @@ fn carried_seconds(
     events: &mut Vec<(u16, i32, i32)>,
 ) -> u64 {
     let k = h * usage.cells() + sub.cell;
-    let used = usage.seconds[k];
     let s0 = u64::from(sub.at_hour_start[h]);
-    if used == 0 || (s0 == 0 && changing.is_none()) {
-        return 0;
+    match shortcut(usage, k, s0, changing.is_some()) {
+        Shortcut::Carried(v) => return v,
+        Shortcut::Exact => {}
     }
     let n0 = usage.present(k);
-    if changing.is_none() {
-        // N(t) >= n0 - departures and N(t) <= n0 + arrivals throughout the hour.
-        if n0 >= s0 + usage.departures(k) {
-            return s0 * HOUR as u64;
-        }
-        if n0 + usage.arrivals(k) <= s0 {
-            return used;
-        }
-    }
     events.clear();
     events.extend(
         usage
             .changes(h, sub.cell)
             .iter()
-            .map(|c| (c.offset, c.delta, 0)),
+            .map(|(_, c)| (c.offset, c.delta, 0)),
     );
     if let Some(changes) = changing {
         events.extend(changes.iter().map(|c| (c.offset, 0, c.delta)));

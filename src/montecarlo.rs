@@ -12,6 +12,10 @@ use rayon::prelude::*;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// One worker's workspace, alone on its cache lines.
+#[repr(align(128))]
+struct Slot(Mutex<Option<Workspace>>);
+
 /// How many trials to run and how.
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
@@ -254,15 +258,21 @@ impl<'e, 's> Runner<'e, 's> {
             .build()
             .map_err(|e| Error::Other(anyhow::anyhow!("cannot start worker threads: {e}")))?;
         let workers = pool.current_num_threads();
-        let workspaces: Vec<Mutex<Workspace>> = (0..workers)
-            .map(|_| Mutex::new(self.engine.workspace()))
-            .collect();
-        // Chunks keep the ordered results and the memory they hold small.
-        let chunk = (workers as u64 * 8).max(16);
+        // Each worker builds its own workspace on first use, so its buffers come from its own
+        // allocator arena, and the slots are cache-line aligned: two threads never write to
+        // one cache line.
+        let workspaces: Vec<Slot> = (0..workers).map(|_| Slot(Mutex::new(None))).collect();
+        // Trials run in chunks whose results come back in order. A chunk ends with a barrier
+        // (and the caller's writing), so chunks are sized to take about a second: long enough
+        // that the barrier costs little, short enough for progress and memory. The size does
+        // not change any result.
+        let workers = workers as u64;
+        let mut chunk = workers * 4;
         let mut done = 0u64;
         let mut start = 0u64;
         while start < settings.trials && !stop.load(Ordering::Relaxed) {
             let end = (start + chunk).min(settings.trials);
+            let began = std::time::Instant::now();
             let results: Vec<Option<TrialResult>> = pool.install(|| {
                 (start..end)
                     .into_par_iter()
@@ -271,14 +281,17 @@ impl<'e, 's> Runner<'e, 's> {
                             return None;
                         }
                         let worker = rayon::current_thread_index().unwrap_or(0);
-                        let mut ws = workspaces[worker].lock().expect("not poisoned");
-                        Some(self.trial(settings.seed, k, &mut ws))
+                        let mut slot = workspaces[worker].0.lock().expect("not poisoned");
+                        let ws = slot.get_or_insert_with(|| self.engine.workspace());
+                        Some(self.trial(settings.seed, k, ws))
                     })
                     .collect()
             });
             // An interruption inside a chunk keeps the trials finished before the first one
             // skipped, so the finished trials are always 0..done.
             let finished: Vec<TrialResult> = results.into_iter().map_while(|r| r).collect();
+            let seconds = began.elapsed().as_secs_f64().max(1e-3);
+            chunk = ((chunk as f64 / seconds).round() as u64).clamp(workers * 2, workers * 1024);
             done += finished.len() as u64;
             on_chunk(&finished)?;
             if (finished.len() as u64) < end - start {

@@ -242,13 +242,6 @@ const END_TRACKED: u32 = 2;
 /// Slots per block of deferred ends: 4,096 slots of 32 bytes, 128 KiB, fit in L2.
 const BLOCK_SLOTS: usize = 4096;
 
-/// Arrivals and departures inside each hour of the tracked cells, sorted by (hour, cell).
-#[derive(Clone, Debug, Default)]
-struct ChangeIndex {
-    start: Vec<u32>,
-    changes: Vec<Change>,
-}
-
 /// Usage of one trial, hour-major (`[hour * cells + cell]`).
 #[derive(Clone, Debug, Default)]
 pub struct Usage {
@@ -259,12 +252,12 @@ pub struct Usage {
     /// Licensed seconds per bill period and cell, for cells with [`Licence::Mixed`].
     pub licensed: Vec<u64>,
     slots: Vec<Slot>,
-    /// `(hour * cells + cell, change)` of tracked cells, in the order the VMs came.
-    pending: Vec<(u32, Change)>,
+    /// `(hour * cells + cell, change)` of the hours whose subscription integral needs the
+    /// VMs' own seconds, sorted by key; filled by [`Usage::set_changes`] when a trial has such
+    /// hours (most have none).
+    changes: Vec<(u32, Change)>,
     /// Deferred end-hour updates, by block of [`BLOCK_SLOTS`] slots.
     ends: Vec<Vec<End>>,
-    /// Built on first use: most trials never need it (see `matching`).
-    index: std::cell::OnceCell<ChangeIndex>,
 }
 
 impl Usage {
@@ -287,12 +280,11 @@ impl Usage {
         self.slots.clear();
         // One spare hour so that difference arrays may end after the last hour.
         self.slots.resize(n + self.cells, Slot::default());
-        self.pending.clear();
+        self.changes.clear();
         let blocks = (n + self.cells).div_ceil(BLOCK_SLOTS);
         self.ends.resize_with(blocks, Vec::new);
         self.ends.truncate(blocks);
         self.ends.iter_mut().for_each(Vec::clear);
-        self.index = std::cell::OnceCell::new();
     }
 
     /// Number of hours.
@@ -335,17 +327,22 @@ impl Usage {
         count: u32,
         licensed: bool,
     ) {
-        let s = start.max(layout.start);
-        let e = end.min(layout.end);
-        if e <= s || count == 0 {
+        let Some(Span {
+            s,
+            e,
+            hs,
+            he,
+            hs_start,
+            he_start,
+        }) = Span::new(layout, start, end)
+        else {
+            return;
+        };
+        if count == 0 {
             return;
         }
         let nc = self.cells;
         let n = u64::from(count);
-        let hs = ((s - layout.base) / HOUR) as usize;
-        let he = ((e - 1 - layout.base) / HOUR) as usize;
-        let hs_start = layout.base + hs as i64 * HOUR;
-        let he_start = layout.base + he as i64 * HOUR;
         let tracked = layout.tracked[cell];
         let (ks, ke) = (hs * nc + cell, he * nc + cell);
         if hs == he {
@@ -375,37 +372,17 @@ impl Usage {
                     self.slots[ks + nc].running += i64::from(count);
                 }
             }
-            let flags =
-                if he > hs + 1 { END_FULL } else { 0 } | if tracked { END_TRACKED } else { 0 };
-            self.ends[ke / BLOCK_SLOTS].push(End {
+            let end = End {
                 slot: ke as u32,
                 seconds: (e - he_start) as u32,
                 count,
-                flags,
-            });
+                flags: if he > hs + 1 { END_FULL } else { 0 }
+                    | if tracked { END_TRACKED } else { 0 },
+            };
+            self.ends[ke / BLOCK_SLOTS].push(end);
         }
-        if tracked {
-            if s > hs_start {
-                self.pending.push((
-                    ks as u32,
-                    Change {
-                        offset: (s - hs_start) as u16,
-                        delta: count as i32,
-                    },
-                ));
-            }
-            if e < he_start + HOUR {
-                if hs == he {
-                    self.slots[ke].departures += count;
-                }
-                self.pending.push((
-                    ke as u32,
-                    Change {
-                        offset: (e - he_start) as u16,
-                        delta: -(count as i32),
-                    },
-                ));
-            }
+        if tracked && hs == he && e < he_start + HOUR {
+            self.slots[ke].departures += count;
         }
         if licensed && layout.licence[cell] == Licence::Mixed {
             self.add_licensed(layout, cell, s, e, n);
@@ -427,70 +404,156 @@ impl Usage {
         }
     }
 
+    /// Applies the end-hour part of a VM.
+    #[inline]
+    fn apply(&mut self, end: End) {
+        let k = end.slot as usize;
+        let slot = &mut self.slots[k];
+        slot.partial += u64::from(end.count) * u64::from(end.seconds);
+        if end.flags & END_FULL != 0 {
+            slot.full -= i64::from(end.count);
+        }
+        if end.flags & END_TRACKED != 0 {
+            if end.seconds < HOUR as u32 {
+                slot.departures += end.count;
+            }
+            self.slots[k + self.cells].running -= i64::from(end.count);
+        }
+    }
+
     /// Completes the trial's usage: applies the deferred ends and sums the difference arrays.
     pub fn finish(&mut self, layout: &Layout) {
         let nc = self.cells;
-        for block in &self.ends {
+        let ends = std::mem::take(&mut self.ends);
+        for block in &ends {
             for end in block {
-                let k = end.slot as usize;
-                let slot = &mut self.slots[k];
-                slot.partial += u64::from(end.count) * u64::from(end.seconds);
-                if end.flags & END_FULL != 0 {
-                    slot.full -= i64::from(end.count);
-                }
-                if end.flags & END_TRACKED != 0 {
-                    if end.seconds < HOUR as u32 {
-                        slot.departures += end.count;
-                    }
-                    self.slots[k + nc].running -= i64::from(end.count);
-                }
+                self.apply(*end);
             }
         }
+        self.ends = ends;
         let mut full = vec![0i64; nc];
         let mut running = vec![0i64; nc];
         let n = self.hours * nc;
-        for (k, (slot, seconds)) in self.slots[..n]
-            .iter_mut()
-            .zip(self.seconds.iter_mut())
-            .enumerate()
+        for (slots, seconds) in self.slots[..n]
+            .chunks_exact_mut(nc)
+            .zip(self.seconds.chunks_exact_mut(nc))
         {
-            let c = k % nc;
-            full[c] += slot.full;
-            *seconds = slot.partial + (full[c] as u64) * HOUR as u64;
-            if layout.tracked[c] {
-                running[c] += slot.running;
-                slot.running = running[c];
+            for (c, (slot, seconds)) in slots.iter_mut().zip(seconds).enumerate() {
+                full[c] += slot.full;
+                *seconds = slot.partial + (full[c] as u64) * HOUR as u64;
+                if layout.tracked[c] {
+                    running[c] += slot.running;
+                    slot.running = running[c];
+                }
             }
         }
     }
 
-    /// The arrivals and departures inside hour `h` of a tracked cell, in no particular order.
-    pub fn changes(&self, h: usize, cell: usize) -> &[Change] {
-        let index = self.index.get_or_init(|| {
-            // Counting sort of the changes by (hour, cell).
-            let n = self.hours * self.cells;
-            let mut start = vec![0u32; n + 1];
-            for (k, _) in &self.pending {
-                start[*k as usize + 1] += 1;
+    /// Keeps the arrivals and departures of the hours that need them (see
+    /// [`crate::engine::Engine::fill`]).
+    pub fn set_changes(&mut self, mut changes: Vec<(u32, Change)>) {
+        changes.sort_unstable_by_key(|(k, _)| *k);
+        self.changes = changes;
+    }
+
+    /// The arrivals and departures inside hour `h` of a tracked cell, in no particular order;
+    /// empty unless [`Usage::set_changes`] kept that hour.
+    pub fn changes(&self, h: usize, cell: usize) -> &[(u32, Change)] {
+        let k = (h * self.cells + cell) as u32;
+        let from = self.changes.partition_point(|(key, _)| *key < k);
+        let to = self.changes.partition_point(|(key, _)| *key <= k);
+        &self.changes[from..to]
+    }
+}
+
+/// A VM's interval clipped to the horizon, with its first and last billing hours.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    /// First second inside the horizon.
+    pub s: Instant,
+    /// First second after it, inside the horizon.
+    pub e: Instant,
+    /// Hour of `s`.
+    pub hs: usize,
+    /// Hour of the last running second.
+    pub he: usize,
+    /// Start of hour `hs`.
+    pub hs_start: Instant,
+    /// Start of hour `he`.
+    pub he_start: Instant,
+}
+
+impl Span {
+    /// The clipped interval, if anything of it is inside the horizon.
+    #[inline]
+    pub fn new(layout: &Layout, start: Instant, end: Instant) -> Option<Span> {
+        let s = start.max(layout.start);
+        let e = end.min(layout.end);
+        if e <= s {
+            return None;
+        }
+        let hs = ((s - layout.base) / HOUR) as usize;
+        let he = ((e - 1 - layout.base) / HOUR) as usize;
+        Some(Span {
+            s,
+            e,
+            hs,
+            he,
+            hs_start: layout.base + hs as i64 * HOUR,
+            he_start: layout.base + he as i64 * HOUR,
+        })
+    }
+
+    /// Its arrival inside hour `hs` (none when it starts on the hour) and its departure inside
+    /// hour `he` (none when it runs to the hour's end), as changes of `count` VMs.
+    pub fn changes(&self, count: u32) -> [Option<(usize, Change)>; 2] {
+        [
+            (self.s > self.hs_start).then(|| {
+                (
+                    self.hs,
+                    Change {
+                        offset: (self.s - self.hs_start) as u16,
+                        delta: count as i32,
+                    },
+                )
+            }),
+            (self.e < self.he_start + HOUR).then(|| {
+                (
+                    self.he,
+                    Change {
+                        offset: (self.e - self.he_start) as u16,
+                        delta: -(count as i32),
+                    },
+                )
+            }),
+        ]
+    }
+}
+
+/// Records the arrivals and departures of the (hour, cell) keys marked in `needed`.
+pub struct ChangeRecorder<'a> {
+    /// The layout.
+    pub layout: &'a Layout,
+    /// One flag per `hour * cells + cell`.
+    pub needed: &'a [bool],
+    /// What was recorded.
+    pub changes: Vec<(u32, Change)>,
+}
+
+impl crate::fleet::VmSink for ChangeRecorder<'_> {
+    fn add(&mut self, cell: usize, start: Instant, end: Instant, count: u32, _: bool) {
+        if count == 0 || !self.layout.tracked[cell] {
+            return;
+        }
+        let Some(span) = Span::new(self.layout, start, end) else {
+            return;
+        };
+        let nc = self.layout.cells.len();
+        for (h, change) in span.changes(count).into_iter().flatten() {
+            let k = h * nc + cell;
+            if self.needed[k] {
+                self.changes.push((k as u32, change));
             }
-            for i in 0..n {
-                start[i + 1] += start[i];
-            }
-            let mut changes = vec![
-                Change {
-                    offset: 0,
-                    delta: 0,
-                };
-                self.pending.len()
-            ];
-            let mut fill = start.clone();
-            for (k, ch) in &self.pending {
-                changes[fill[*k as usize] as usize] = *ch;
-                fill[*k as usize] += 1;
-            }
-            ChangeIndex { start, changes }
-        });
-        let k = h * self.cells + cell;
-        &index.changes[index.start[k] as usize..index.start[k + 1] as usize]
+        }
     }
 }
