@@ -1,8 +1,10 @@
 //! capsim's integration tests: one binary, one module per topic.
 
+mod cli;
 mod common;
 mod errors;
 mod fleet;
 mod golden;
 mod hand_example;
+mod montecarlo;
 mod properties;

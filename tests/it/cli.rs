@@ -1,0 +1,331 @@
+//! The command line: `run` writes its folder, `bill` agrees with `trials.csv`, thread counts
+//! do not change a byte, interruptions and bad input leave nothing misleading behind.
+
+use super::common::{capsim, repo_file};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// A small scenario with synthetic demand, a reservation and a subscription.
+const SCENARIO: &str = r#"[scenario]
+name = "small"
+start = "2026-01-01T00:00:00+08:00"
+horizon = "60d"
+trials = 12
+seed = 5
+discount_rate = 0.05
+
+[billing]
+profile = "alibaba"
+
+[[instance_type]]
+name = "ecs.g6.large"
+family = "ecs.g6"
+units = 4
+payg_hourly = "0.152"
+storage_network_hourly = "0.01"
+[instance_type.reserved.1y]
+partial_upfront = { upfront = "410", hourly = "0.047" }
+[instance_type.subscription]
+monthly = "70"
+
+[[fleet]]
+name = "web"
+instance_type = "ecs.g6.large"
+zone = "h"
+baseline = 6
+[fleet.arrivals]
+rate_per_hour = 1.5
+growth_per_year = { dist = "normal", mean = 0.2, sd = 0.1 }
+[fleet.lifetime]
+dist = "lognormal"
+median = "5h"
+sigma = 1.0
+
+[[strategy]]
+name = "ri"
+[[strategy.reserve]]
+instance_type = "ecs.g6.large"
+count = 6
+term = "1y"
+payment = "partial_upfront"
+
+[[strategy]]
+name = "sub"
+[[strategy.subscribe]]
+instance_type = "ecs.g6.large"
+count = 5
+duration = "1mo"
+renew = true
+"#;
+
+fn write_scenario(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("small.toml");
+    std::fs::write(&path, SCENARIO).unwrap();
+    path
+}
+
+fn run_into(scenario: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    capsim()
+        .arg("run")
+        .arg(scenario)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn run_writes_the_summary_and_one_row_per_trial_and_strategy() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    let out = dir.path().join("out");
+    let result = run_into(&scenario, &out, &[]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let stdout = String::from_utf8(result.stdout).unwrap();
+    assert!(
+        stdout.contains("12 trials of \"small\" (seed 5)"),
+        "{stdout}"
+    );
+    for name in ["payg", "ri", "sub"] {
+        assert!(stdout.lines().any(|l| l.starts_with(name)), "{stdout}");
+    }
+    assert!(stdout.contains("summary.json"), "{stdout}");
+
+    let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 12 * 3);
+    assert!(lines[0].starts_with("trial,strategy,total,cash_total,"));
+    assert!(
+        lines[1].starts_with("0,payg,")
+            && lines[2].starts_with("0,ri,")
+            && lines[3].starts_with("0,sub,")
+    );
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["scenario"], "small");
+    assert_eq!(summary["trials"], 12);
+    assert_eq!(summary["seed"], 5);
+    assert_eq!(summary["currency"], "USD");
+    assert_eq!(summary["partial"], false);
+    let strategies = summary["strategies"].as_array().unwrap();
+    assert_eq!(strategies.len(), 3);
+    for s in strategies {
+        for key in [
+            "total",
+            "breakdown_mean",
+            "cash_total_mean",
+            "npv_mean",
+            "obligation_after_horizon_mean",
+            "utilization_mean",
+            "subscription_utilization_mean",
+            "coverage_mean",
+            "regret_mean",
+            "savings_vs_payg",
+            "p_cheapest",
+            "break_even_month",
+            "cash_flow_monthly",
+            "reservations",
+        ] {
+            assert!(s.get(key).is_some(), "{key} missing in {s}");
+        }
+    }
+    // P(cheapest) sums to one over the strategies (ties share a trial).
+    let p: f64 = strategies
+        .iter()
+        .map(|s| s["p_cheapest"].as_f64().unwrap())
+        .sum();
+    assert!((p - 1.0).abs() < 1e-9);
+    // Nothing else is left in the folder (no temporary files).
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["summary.json", "trials.csv"]);
+}
+
+#[test]
+fn bill_of_trial_k_is_row_k_of_trials_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    let out = dir.path().join("out");
+    assert!(
+        run_into(&scenario, &out, &["--quiet", "--seed", "99"])
+            .status
+            .success()
+    );
+    let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for k in [0u64, 7] {
+        let doc = super::common::bill_json(&scenario, &["--trial", &k.to_string(), "--seed", "99"]);
+        for s in doc["strategies"].as_array().unwrap() {
+            let row: Vec<&str> = csv
+                .lines()
+                .find(|l| l.starts_with(&format!("{k},{},", s["name"].as_str().unwrap())))
+                .unwrap()
+                .split(',')
+                .collect();
+            for column in [
+                "cash_total",
+                "upfront",
+                "payg_compute",
+                "storage_network",
+                "subscription",
+                "obligation_after_horizon",
+                "used_unit_seconds",
+                "coverage",
+            ] {
+                let i = header.iter().position(|h| *h == column).unwrap();
+                assert_eq!(row[i], s[column].as_str().unwrap(), "trial {k} {column}");
+            }
+            let total = header.iter().position(|h| *h == "total").unwrap();
+            assert_eq!(row[total], s["amortized_total"].as_str().unwrap());
+        }
+    }
+}
+
+#[test]
+fn thread_counts_do_not_change_a_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "8"] {
+        let out = dir.path().join(format!("out{threads}"));
+        let r = run_into(
+            &scenario,
+            &out,
+            &["--quiet", "--threads", threads, "--trials", "30"],
+        );
+        assert!(r.status.success());
+        outputs.push((
+            std::fs::read(out.join("summary.json")).unwrap(),
+            std::fs::read(out.join("trials.csv")).unwrap(),
+        ));
+    }
+    assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
+}
+
+#[test]
+fn quiet_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    let r = run_into(&scenario, &dir.path().join("out"), &["--quiet"]);
+    assert!(r.status.success());
+    assert!(r.stdout.is_empty() && r.stderr.is_empty());
+}
+
+#[test]
+fn bad_input_writes_no_output_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("bad.toml");
+    std::fs::write(&scenario, SCENARIO.replace("count = 6", "count = -6")).unwrap();
+    let out = dir.path().join("out");
+    let r = run_into(&scenario, &out, &[]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(r.stdout.is_empty());
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    for flags in [
+        &["--trials", "0"][..],
+        &["--threads", "0"][..],
+        &["--trials", "many"][..],
+        &["--colour"][..],
+    ] {
+        let r = run_into(&scenario, &dir.path().join("out"), flags);
+        assert_eq!(r.status.code(), Some(2), "{flags:?}");
+        assert!(!dir.path().join("out").exists(), "{flags:?}");
+    }
+}
+
+#[test]
+fn ctrl_c_keeps_a_summary_of_the_finished_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    let out = dir.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin!("capsim");
+    let child = Command::new(bin)
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .args(["--trials", "10000000", "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it finish some trials, then interrupt it as Ctrl-C does.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let result = child.wait_with_output().unwrap();
+    assert_eq!(result.status.code(), Some(130));
+    let stderr = String::from_utf8(result.stderr).unwrap();
+    assert!(stderr.contains("covers only the"), "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["partial"], true);
+    let trials = summary["trials"].as_u64().unwrap();
+    assert!(trials > 0 && trials < 10_000_000);
+    let rows = std::fs::read_to_string(out.join("trials.csv"))
+        .unwrap()
+        .lines()
+        .count() as u64;
+    assert_eq!(rows, 1 + 3 * trials);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let bin = assert_cmd::cargo::cargo_bin!("capsim");
+    let mut child = Command::new(bin)
+        .arg("bill")
+        .arg(repo_file("scenarios/bench.toml"))
+        .args(["--hourly", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let result = child.wait_with_output().unwrap();
+    assert_eq!(result.status.code(), Some(0));
+    assert!(
+        result.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+#[test]
+fn validate_prints_what_the_scenario_holds() {
+    let r = capsim()
+        .args(["validate"])
+        .arg(repo_file("scenarios/example.toml"))
+        .output()
+        .unwrap();
+    assert!(r.status.success());
+    let text = String::from_utf8(r.stdout).unwrap();
+    assert!(text.contains("valid"), "{text}");
+    assert!(text.contains("instance types (2):"), "{text}");
+    assert!(text.contains("fleets (2):"), "{text}");
+    assert!(
+        text.contains("strategies (5 and the payg baseline):"),
+        "{text}"
+    );
+    assert!(text.contains("ri-1y-partial: reserve 100 x ecs.g6.large 1y partial_upfront regional, size-flexible, renewed"), "{text}");
+}
