@@ -120,13 +120,6 @@ fn each_bad_input_has_one_exact_message() {
             "{file}:24:12: fleet[\"web\"].baseline: found 4.5, expected a whole number >= 0",
         ),
         (
-            "unknown instance type in a strategy",
-            "instance_type = \"ecs.g6.large\"",
-            "instance_type = \"ecs.g6.larg\"",
-            // The first such line is the fleet's.
-            "{file}:22:17: fleet[\"web\"].instance_type: found \"ecs.g6.larg\", expected one of the instance types: \"ecs.g6.large\"; did you mean \"ecs.g6.large\"?",
-        ),
-        (
             "unknown payment option",
             "payment = \"all_upfront\"",
             "payment = \"all-upfront\"",
@@ -298,6 +291,21 @@ fn each_bad_input_has_one_exact_message() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_unknown_instance_type_in_a_strategy() {
+    // The strategy's own line: the last `instance_type` of BASE.
+    let at = BASE.rfind("instance_type = \"ecs.g6.large\"").unwrap();
+    let text = format!(
+        "{}instance_type = \"ecs.g6.xlarge\"{}",
+        &BASE[..at],
+        &BASE[at + "instance_type = \"ecs.g6.large\"".len()..]
+    );
+    assert_eq!(
+        message(&text),
+        "{file}:34:17: strategy[\"ri\"].reserve[0].instance_type: found \"ecs.g6.xlarge\", expected one of the instance types: \"ecs.g6.large\"; did you mean \"ecs.g6.large\"?"
+    );
 }
 
 #[test]

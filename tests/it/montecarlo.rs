@@ -331,6 +331,91 @@ value = "1min"
 }
 
 #[test]
+fn a_rate_multiplier_changes_the_rate_from_its_hour() {
+    // 4 arrivals an hour, multiplied by 2.5 from the first hour starting at or after 240.5 h:
+    // hour 241. Of the 480 hours, 241 (hours 0-240) expect 4 arrivals and 239 expect 10.
+    let (_dir, s) = scenario(&format!(
+        r#"{HEADER}horizon = "20d"
+
+[[instance_type]]
+name = "m"
+payg_hourly = "0.1"
+
+[[fleet]]
+name = "r"
+instance_type = "m"
+warm_start = false
+[fleet.arrivals]
+rate_per_hour = 4
+[fleet.lifetime]
+dist = "fixed"
+value = "1min"
+[[fleet.event]]
+at = "14430min"
+rate_multiplier = 2.5
+"#
+    ));
+    let switch = s.start + 241 * HOUR;
+    let trials = 10;
+    let (mut before, mut after) = (0.0, 0.0);
+    for k in 0..trials {
+        for vm in vms(&s, k) {
+            if vm.start < switch {
+                before += 1.0;
+            } else {
+                after += 1.0;
+            }
+        }
+    }
+    let want_before = trials as f64 * 4.0 * 241.0;
+    let want_after = trials as f64 * 10.0 * 239.0;
+    assert_close(
+        "before the multiplier",
+        before,
+        want_before,
+        want_before.sqrt(),
+    );
+    assert_close("after the multiplier", after, want_after, want_after.sqrt());
+}
+
+#[test]
+fn trace_fleets_mix_with_generated_ones() {
+    // A replayed VM running the whole 2 days (48 h) next to 3 generated baseline VMs: every
+    // trial uses 48 + 3 x 48 = 192 VM-hours.
+    let (dir, _) = load_text("unused.toml", "");
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "id,instance_type,zone,start,end\nvm,m,,2026-03-01T00:00:00Z,2026-03-10T00:00:00Z\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        format!(
+            r#"{HEADER}horizon = "2d"
+
+[[instance_type]]
+name = "m"
+payg_hourly = "1"
+
+[[fleet]]
+name = "replayed"
+trace = "t.csv"
+
+[[fleet]]
+name = "generated"
+instance_type = "m"
+baseline = 3
+"#
+        ),
+    )
+    .unwrap();
+    let s = Scenario::load(dir.path().join("s.toml")).unwrap_or_else(|e| panic!("{e}"));
+    for t in run(&s, 5, 1) {
+        assert_eq!(t.outcomes[0].bill.usage_seconds, 192 * 3600);
+    }
+}
+
+#[test]
 fn an_event_happens_in_its_share_of_trials() {
     // An add of 1 VM with probability 0.3: the share of 2,000 trials that have it is binomial,
     // with standard error sqrt(0.3 x 0.7 / 2,000).
