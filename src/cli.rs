@@ -161,12 +161,18 @@ fn run(args: &RunArgs) -> Result<()> {
     let csv_path = csv.commit()?;
     let json = serde_json::to_string_pretty(&summary).expect("plain data serialises") + "\n";
     let summary_path = output::write(&dir, "summary.json", json.as_bytes())?;
+    let plots = report::plot::PlotData::new(&engine, &samples, &summary);
+    let figures = report::plot::write_all(&dir, &plots)?;
+    let doc = report::writeup::document(&engine, &summary, &figures);
+    output::write(&dir, "report.md", doc.markdown().as_bytes())?;
+    let html_path = output::write(&dir, "report.html", doc.html().as_bytes())?;
     if !args.quiet {
         print(&format!(
-            "{}\nWrote {} and {}\n",
+            "{}\nWrote {}, {} and the charts; the report is {}\n",
             report::summary::text(&summary),
             summary_path.display(),
-            csv_path.display()
+            csv_path.display(),
+            html_path.display()
         ))?;
     }
     if partial {

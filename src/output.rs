@@ -19,7 +19,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `dir/name`.
     pub fn create(dir: &Path, name: &str) -> anyhow::Result<AtomicFile> {
-        let temp = dir.join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
+        let temp = temp_path(dir, name);
         let file =
             File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
         Ok(AtomicFile {
@@ -55,6 +55,12 @@ impl Drop for AtomicFile {
             let _ = std::fs::remove_file(&self.temp);
         }
     }
+}
+
+/// The temporary name under which `dir/name` is written before it is renamed into place (it
+/// keeps the extension, for writers that choose a format by it).
+pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()))
 }
 
 /// Writes a whole file atomically.

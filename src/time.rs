@@ -154,6 +154,20 @@ pub fn format_instant(t: Instant) -> String {
         .to_string()
 }
 
+/// Formats an instant in a fixed zone for people: `2027-01-01 00:00 (UTC+08:00)`.
+pub fn format_local(t: Instant, zone: FixedOffset) -> String {
+    let local = zone
+        .timestamp_opt(t, 0)
+        .single()
+        .expect("fixed offsets are unique");
+    let offset = if zone.local_minus_utc() == 0 {
+        "UTC".to_string()
+    } else {
+        format!("UTC{zone}")
+    };
+    format!("{} ({offset})", local.format("%Y-%m-%d %H:%M"))
+}
+
 /// Parses a billing calendar zone: `"UTC"` or a whole-hour offset such as `"+08:00"`.
 /// Whole hours keep the calendar's midnights on the billing hours' boundaries.
 pub fn parse_calendar_zone(text: &str) -> Option<FixedOffset> {
@@ -365,6 +379,14 @@ mod tests {
             format_instant(Duration::Months(1).after(t, utc())),
             "2020-02-29T20:00:00Z"
         );
+    }
+
+    #[test]
+    fn local_times_for_people() {
+        let t = parse_instant("2027-01-01T00:00:00+08:00").unwrap();
+        let plus8 = parse_calendar_zone("+08:00").unwrap();
+        assert_eq!(format_local(t, plus8), "2027-01-01 00:00 (UTC+08:00)");
+        assert_eq!(format_local(t, utc()), "2026-12-31 16:00 (UTC)");
     }
 
     #[test]

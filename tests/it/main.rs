@@ -3,8 +3,10 @@
 mod cli;
 mod common;
 mod errors;
+mod examples;
 mod fleet;
 mod golden;
 mod hand_example;
 mod montecarlo;
 mod properties;
+mod report;

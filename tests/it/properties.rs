@@ -226,6 +226,9 @@ proptest! {
 
             let mut rows = HourRows::default();
             engine.match_plan(p, &mut ws, &mut rows);
+            // Every payment of cash_total is in the cash timeline, each once.
+            let paid: Decimal = engine.cash_timeline(p, &ws).iter().map(|f| f.amount).sum();
+            prop_assert_eq!(paid.round_dp(10), bill.cash_total.round_dp(10), "{}", bill.strategy);
             let plan = &engine.plans[p];
             let mut payg_from_rows = Decimal::ZERO;
             let mut covered_by_hour = vec![0u64; engine.layout.hours];

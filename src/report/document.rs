@@ -1,0 +1,193 @@
+//! A small document model rendered both as Markdown and as self-contained HTML, so the two
+//! reports always say the same thing.
+
+use std::fmt::Write as _;
+
+/// One block of a report.
+#[derive(Clone, Debug)]
+pub enum Block {
+    /// A heading of level 1-3.
+    Heading(u8, String),
+    /// A paragraph; `**bold**` is kept in both forms.
+    Paragraph(String),
+    /// A table: header and rows; cells after the first are right-aligned.
+    Table(Vec<String>, Vec<Vec<String>>),
+    /// A chart: its file stem, caption and SVG text (inlined in HTML, linked as PNG in
+    /// Markdown).
+    Figure(String, String, String),
+    /// Preformatted text.
+    Pre(String),
+}
+
+/// A report: a title and blocks.
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    /// Page title.
+    pub title: String,
+    /// Content.
+    pub blocks: Vec<Block>,
+}
+
+impl Document {
+    /// Appends a block.
+    pub fn push(&mut self, block: Block) {
+        self.blocks.push(block);
+    }
+
+    /// The Markdown form.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("# {}\n\n", self.title);
+        for b in &self.blocks {
+            match b {
+                Block::Heading(level, text) => {
+                    let _ = writeln!(out, "{} {text}\n", "#".repeat(usize::from(*level) + 1));
+                }
+                Block::Paragraph(text) => {
+                    let _ = writeln!(out, "{text}\n");
+                }
+                Block::Table(header, rows) => {
+                    let cell = |s: &str| s.replace('|', "\\|");
+                    let _ = writeln!(
+                        out,
+                        "| {} |",
+                        header
+                            .iter()
+                            .map(|h| cell(h))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    );
+                    let align: Vec<&str> = (0..header.len())
+                        .map(|i| if i == 0 { "---" } else { "---:" })
+                        .collect();
+                    let _ = writeln!(out, "| {} |", align.join(" | "));
+                    for row in rows {
+                        let _ = writeln!(
+                            out,
+                            "| {} |",
+                            row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+                        );
+                    }
+                    out.push('\n');
+                }
+                Block::Figure(stem, caption, _) => {
+                    let _ = writeln!(
+                        out,
+                        "![{caption}]({stem}.png)\n\n*{caption}* ([SVG]({stem}.svg))\n"
+                    );
+                }
+                Block::Pre(text) => {
+                    let _ = writeln!(out, "```\n{}\n```\n", text.trim_end());
+                }
+            }
+        }
+        out
+    }
+
+    /// The HTML form: one file, the charts inlined as SVG, no network.
+    pub fn html(&self) -> String {
+        let mut out = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+            escape(&self.title),
+            escape(&self.title)
+        );
+        for b in &self.blocks {
+            match b {
+                Block::Heading(level, text) => {
+                    let _ = writeln!(out, "<h{0}>{1}</h{0}>", level + 1, escape(text));
+                }
+                Block::Paragraph(text) => {
+                    let _ = writeln!(out, "<p>{}</p>", bold(&escape(text)));
+                }
+                Block::Table(header, rows) => {
+                    out.push_str("<table>\n<thead><tr>");
+                    for h in header {
+                        let _ = write!(out, "<th>{}</th>", escape(h));
+                    }
+                    out.push_str("</tr></thead>\n<tbody>\n");
+                    for row in rows {
+                        out.push_str("<tr>");
+                        for c in row {
+                            let _ = write!(out, "<td>{}</td>", escape(c));
+                        }
+                        out.push_str("</tr>\n");
+                    }
+                    out.push_str("</tbody>\n</table>\n");
+                }
+                Block::Figure(_, caption, svg) => {
+                    let _ = writeln!(
+                        out,
+                        "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                        strip_xml_header(svg),
+                        escape(caption)
+                    );
+                }
+                Block::Pre(text) => {
+                    let _ = writeln!(out, "<pre>{}</pre>", escape(text.trim_end()));
+                }
+            }
+        }
+        out.push_str("</body>\n</html>\n");
+        out
+    }
+}
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222}\
+table{border-collapse:collapse;margin:1em 0}th,td{padding:.3em .7em;border-bottom:1px solid #ddd}\
+td:not(:first-child),th:not(:first-child){text-align:right}th{background:#f4f4f4}\
+figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}figcaption{color:#555;font-style:italic}\
+pre{background:#f7f7f7;padding:1em;overflow-x:auto}";
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Turns `**x**` into `<strong>x</strong>`.
+fn bold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, part) in text.split("**").enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<strong>{part}</strong>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// An SVG document's element without its XML declaration, for inlining.
+fn strip_xml_header(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_forms_hold_the_same_content() {
+        let mut d = Document {
+            title: "T & co".to_string(),
+            blocks: Vec::new(),
+        };
+        d.push(Block::Paragraph("**a** is < b".to_string()));
+        d.push(Block::Table(
+            vec!["x".into(), "y".into()],
+            vec![vec!["a|b".into(), "1".into()]],
+        ));
+        assert_eq!(
+            d.markdown(),
+            "# T & co\n\n**a** is < b\n\n| x | y |\n| --- | ---: |\n| a\\|b | 1 |\n\n"
+        );
+        let html = d.html();
+        assert!(html.contains("<p><strong>a</strong> is &lt; b</p>"));
+        assert!(html.contains("<td>a|b</td><td>1</td>"));
+        assert!(html.contains("<title>T &amp; co</title>"));
+    }
+}

@@ -1,0 +1,255 @@
+//! Charts of a run, each as PNG and SVG at 1200 x 800 (SPEC section 8). Each chart is one
+//! file behind the [`Chart`] trait; this module holds what they share: the data, one colour
+//! per strategy, fonts and axis formats.
+
+mod cash;
+mod distribution;
+mod ecdf;
+mod savings;
+mod utilization;
+
+use crate::engine::Engine;
+use crate::report::summary::{Samples, SummaryJson};
+use anyhow::{Context, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use std::path::{Path, PathBuf};
+
+/// Width and height of every chart, in pixels.
+pub const SIZE: (u32, u32) = (1200, 800);
+
+/// Everything the charts draw, for every strategy (`payg` first).
+pub struct PlotData<'a> {
+    /// The scenario's currency.
+    pub currency: String,
+    /// The horizon in words ("3y from 2027-01-01"), for titles.
+    pub horizon: String,
+    /// Strategy names.
+    pub names: Vec<String>,
+    /// One colour per strategy, the same in every chart.
+    pub colors: Vec<RGBColor>,
+    /// Amortized total of each trial.
+    pub totals: Vec<&'a [f64]>,
+    /// Paired saving against pay-as-you-go of each trial.
+    pub savings: Vec<&'a [f64]>,
+    /// Reservation utilisation of each trial (0-1), for strategies that reserve.
+    pub utilization: Vec<Option<&'a [f64]>>,
+    /// Cumulative cash at each month's end: (p5, median, p95).
+    pub cash: Vec<Vec<(f64, f64, f64)>>,
+    /// Break-even month against pay-as-you-go.
+    pub break_even: Vec<Option<usize>>,
+}
+
+impl<'a> PlotData<'a> {
+    /// Gathers the data of a run.
+    pub fn new(engine: &Engine<'_>, samples: &'a Samples, summary: &SummaryJson) -> PlotData<'a> {
+        let s = engine.scenario;
+        let names: Vec<String> = samples.strategies.iter().map(|x| x.name.clone()).collect();
+        let number = |v: &str| v.parse::<f64>().unwrap_or(0.0);
+        PlotData {
+            currency: s.currency.clone(),
+            horizon: format!(
+                "{} from {}",
+                s.horizon,
+                crate::time::local_date(s.start, s.billing.calendar_zone)
+            ),
+            colors: (0..names.len()).map(color).collect(),
+            totals: samples
+                .strategies
+                .iter()
+                .map(|x| x.total.as_slice())
+                .collect(),
+            savings: samples
+                .strategies
+                .iter()
+                .map(|x| x.saving.as_slice())
+                .collect(),
+            utilization: samples
+                .strategies
+                .iter()
+                .zip(&engine.plans)
+                .map(|(x, p)| (!p.reservations.is_empty()).then_some(x.utilization.as_slice()))
+                .collect(),
+            cash: summary
+                .strategies
+                .iter()
+                .map(|x| {
+                    x.cash_flow_monthly
+                        .iter()
+                        .map(|m| (number(&m.p5), number(&m.p50), number(&m.p95)))
+                        .collect()
+                })
+                .collect(),
+            break_even: summary
+                .strategies
+                .iter()
+                .map(|x| x.break_even_month)
+                .collect(),
+            names,
+        }
+    }
+}
+
+/// Pay-as-you-go in dark grey, then a colour-blind-friendly palette (Tableau 10).
+pub fn color(i: usize) -> RGBColor {
+    const PALETTE: [RGBColor; 9] = [
+        RGBColor(0x4e, 0x79, 0xa7),
+        RGBColor(0xf2, 0x8e, 0x2b),
+        RGBColor(0xe1, 0x57, 0x59),
+        RGBColor(0x59, 0xa1, 0x4f),
+        RGBColor(0xb0, 0x7a, 0xa1),
+        RGBColor(0x76, 0xb7, 0xb2),
+        RGBColor(0xed, 0xc9, 0x48),
+        RGBColor(0x9c, 0x75, 0x5f),
+        RGBColor(0xff, 0x9d, 0xa7),
+    ];
+    if i == 0 {
+        RGBColor(0x55, 0x55, 0x55)
+    } else {
+        PALETTE[(i - 1) % PALETTE.len()]
+    }
+}
+
+/// One chart.
+pub trait Chart {
+    /// The file name without extension (`cost-distribution`).
+    fn name(&self) -> &'static str;
+    /// Draws the chart on a white area of [`SIZE`].
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        data: &PlotData<'_>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Draws every chart as PNG and SVG into `dir`; returns `(name, svg text)` for the report.
+pub fn write_all(dir: &Path, data: &PlotData<'_>) -> anyhow::Result<Vec<(&'static str, String)>> {
+    register_fonts();
+    Ok(vec![
+        render(&distribution::Distribution, dir, data)?,
+        render(&ecdf::Ecdf, dir, data)?,
+        render(&savings::Savings, dir, data)?,
+        render(&cash::Cash, dir, data)?,
+        render(&utilization::Utilization, dir, data)?,
+    ])
+}
+
+fn render<C: Chart>(
+    chart: &C,
+    dir: &Path,
+    data: &PlotData<'_>,
+) -> anyhow::Result<(&'static str, String)> {
+    let name = chart.name();
+    let png = dir.join(format!("{name}.png"));
+    let temp: PathBuf = crate::output::temp_path(dir, &format!("{name}.png"));
+    {
+        let area = BitMapBackend::new(&temp, SIZE).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+        chart
+            .draw(&area, data)
+            .with_context(|| format!("cannot draw {}", png.display()))?;
+        area.present()
+            .map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
+    }
+    std::fs::rename(&temp, &png)
+        .with_context(|| format!("cannot move {} into place", png.display()))?;
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+        chart.draw(&area, data)?;
+        area.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    crate::output::write(dir, &format!("{name}.svg"), svg.as_bytes())?;
+    Ok((name, svg))
+}
+
+/// Registers the font carried in the repository, so charts look the same everywhere and need
+/// no system fonts.
+fn register_fonts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_err() {
+            // Only an invalid font file would fail, and the file is part of the source.
+            unreachable!("the bundled DejaVu Sans is a valid font");
+        }
+    });
+}
+
+/// Minor grid lines: faint.
+pub(crate) const MINOR_GRID: RGBAColor = RGBAColor(0, 0, 0, 0.03);
+/// Major grid lines: light.
+pub(crate) const MAJOR_GRID: RGBAColor = RGBAColor(0, 0, 0, 0.15);
+
+/// A chart's title style.
+pub(crate) fn title_font() -> TextStyle<'static> {
+    ("sans-serif", 28).into_font().into()
+}
+
+/// Axis descriptions.
+pub(crate) fn label_font() -> TextStyle<'static> {
+    ("sans-serif", 20).into_font().into()
+}
+
+/// Tick labels and legends.
+pub(crate) fn small_font() -> TextStyle<'static> {
+    ("sans-serif", 16).into_font().into()
+}
+
+/// An amount for an axis: thousands separators, no cents (`1,234,567`).
+pub(crate) fn money_tick(v: &f64) -> String {
+    let rounded = rust_decimal::Decimal::from_f64_retain(v.round()).unwrap_or_default();
+    crate::money::display_grouped(rounded, 0)
+}
+
+/// A range that holds every value, widened a little (and made non-empty).
+pub(crate) fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    let pad = if hi > lo {
+        (hi - lo) * 0.04
+    } else {
+        (lo.abs() * 0.01).max(1.0)
+    };
+    (lo - pad)..(hi + pad)
+}
+
+/// True when every value is the same (a strategy whose cost does not depend on the trial).
+pub(crate) fn constant(values: &[f64]) -> bool {
+    values.windows(2).all(|w| w[0] == w[1])
+}
+
+/// Shares of values in `bins` equal bins over `range`.
+pub(crate) fn histogram(values: &[f64], range: &std::ops::Range<f64>, bins: usize) -> Vec<f64> {
+    let mut counts = vec![0.0; bins];
+    let width = (range.end - range.start) / bins as f64;
+    for v in values {
+        let b = (((v - range.start) / width) as usize).min(bins - 1);
+        counts[b] += 1.0;
+    }
+    let n = values.len().max(1) as f64;
+    counts.iter().map(|c| c / n).collect()
+}
+
+/// The outline of a histogram as a step line.
+pub(crate) fn steps(shares: &[f64], range: &std::ops::Range<f64>) -> Vec<(f64, f64)> {
+    let width = (range.end - range.start) / shares.len() as f64;
+    let mut points = vec![(range.start, 0.0)];
+    for (i, s) in shares.iter().enumerate() {
+        let x0 = range.start + i as f64 * width;
+        points.push((x0, *s));
+        points.push((x0 + width, *s));
+    }
+    points.push((range.end, 0.0));
+    points
+}

@@ -1,0 +1,87 @@
+//! Empirical cumulative distributions of each strategy's total cost.
+
+use super::{Chart, PlotData, label_font, money_tick, padded_range, small_font, title_font};
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// `ecdf`: for each cost, the share of trials at or below it.
+pub(super) struct Ecdf;
+
+/// Points drawn per strategy at most (the curve is sampled evenly by rank beyond that).
+const MAX_POINTS: usize = 2000;
+
+impl Chart for Ecdf {
+    fn name(&self) -> &'static str {
+        "ecdf"
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        d: &PlotData<'_>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let range = padded_range(d.totals.iter().flat_map(|t| t.iter().copied()));
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                format!("Cumulative distribution of total cost, {}", d.horizon),
+                title_font(),
+            )
+            .margin(20)
+            .x_label_area_size(60)
+            .y_label_area_size(80)
+            .build_cartesian_2d(range.clone(), 0.0..1.0)
+            .map_err(|e| anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .light_line_style(super::MINOR_GRID)
+            .bold_line_style(super::MAJOR_GRID)
+            .x_desc(format!(
+                "Total cost over the horizon, amortized ({})",
+                d.currency
+            ))
+            .y_desc("Share of trials costing at most this")
+            .x_label_formatter(&money_tick)
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .axis_desc_style(label_font())
+            .label_style(small_font())
+            .x_labels(8)
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        for (i, totals) in d.totals.iter().enumerate() {
+            let sorted = crate::stats::sorted(totals);
+            let n = sorted.len();
+            if n == 0 {
+                continue;
+            }
+            let step = n.div_ceil(MAX_POINTS);
+            let mut points = vec![(range.start, 0.0)];
+            let mut previous = 0.0;
+            for k in (0..n).step_by(step).chain(std::iter::once(n - 1)) {
+                let share = (k + 1) as f64 / n as f64;
+                points.push((sorted[k], previous));
+                points.push((sorted[k], share));
+                previous = share;
+            }
+            points.push((range.end, 1.0));
+            let style = ShapeStyle::from(d.colors[i]).stroke_width(3);
+            chart
+                .draw_series(LineSeries::new(points, style))
+                .map_err(|e| anyhow!("{e}"))?
+                .label(d.names[i].clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.5))
+            .label_font(small_font())
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(())
+    }
+}

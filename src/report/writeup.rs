@@ -1,0 +1,339 @@
+//! The report of a run in a planner's words: a verdict with its uncertainty, the strategy
+//! table, the cash view, the charts and the scenario's key inputs (SPEC section 8).
+
+use super::document::{Block, Document};
+use super::summary::{StrategyJson, SummaryJson};
+use crate::engine::Engine;
+use crate::money::display_cents;
+use rust_decimal::Decimal;
+
+/// Captions of the charts, by file stem.
+const CAPTIONS: [(&str, &str); 5] = [
+    (
+        "cost-distribution",
+        "How the total cost of each strategy is spread across trials.",
+    ),
+    (
+        "ecdf",
+        "Share of trials in which each strategy costs at most a given amount.",
+    ),
+    (
+        "savings",
+        "Saving against pay-as-you-go on the same fleet, trial by trial.",
+    ),
+    (
+        "cash-flow",
+        "Cash paid by the end of each month: median and 5th-95th percentile band; a dot marks break-even against pay-as-you-go.",
+    ),
+    (
+        "utilization",
+        "How much of each strategy's reserved capacity the fleet used, trial by trial.",
+    ),
+];
+
+fn money(text: &str) -> String {
+    text.parse::<Decimal>()
+        .map(display_cents)
+        .unwrap_or_else(|_| text.to_string())
+}
+
+fn number(text: &str) -> f64 {
+    text.parse().unwrap_or(0.0)
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+/// The verdict: which strategy to choose, how sure the trials are, and the risk.
+pub fn verdict(summary: &SummaryJson) -> Vec<String> {
+    let cur = &summary.currency;
+    let payg = &summary.strategies[0];
+    let best = summary
+        .strategies
+        .iter()
+        .min_by(|a, b| number(&a.total.mean).total_cmp(&number(&b.total.mean)))
+        .expect("payg is always there");
+    let mut out = Vec::new();
+    if best.name == payg.name {
+        out.push(format!(
+            "**Pay-as-you-go has the lowest expected cost: {} {cur} over the horizon.** None of the strategies saves money on average; the cheapest of them, {}, costs {} {cur} more.",
+            money(&payg.total.mean),
+            summary.strategies.iter().skip(1).min_by(|a, b| number(&a.total.mean).total_cmp(&number(&b.total.mean))).map_or("none".to_string(), |s| s.name.clone()),
+            summary
+                .strategies
+                .iter()
+                .skip(1)
+                .map(|s| number(&s.total.mean) - number(&payg.total.mean))
+                .fold(f64::INFINITY, f64::min)
+                .max(0.0)
+                .round()
+        ));
+    } else {
+        let sv = &best.savings_vs_payg;
+        let payg_mean = number(&payg.total.mean);
+        let (lo, hi) = (
+            100.0 * number(&sv.ci95[0]) / payg_mean,
+            100.0 * number(&sv.ci95[1]) / payg_mean,
+        );
+        out.push(format!(
+            "**{} is cheapest in {} of trials and saves {:.1}% (95% CI {:.1}-{:.1}%) against pay-as-you-go**: {} {cur} on average over the horizon, in {} of trials.",
+            best.name,
+            percent(best.p_cheapest),
+            sv.percent,
+            lo,
+            hi,
+            money(&sv.mean),
+            percent(sv.share_saving)
+        ));
+        out.push(format!(
+            "Its expected total is {} {cur} (95% CI {} to {}); in the worst 5% of trials it costs {} {cur} on average, against {} {cur} for pay-as-you-go.{}",
+            money(&best.total.mean),
+            money(&best.total.ci95[0]),
+            money(&best.total.ci95[1]),
+            money(&best.total.cvar95),
+            money(&payg.total.cvar95),
+            match best.break_even_month {
+                Some(m) => format!(" Its cash outlay breaks even with pay-as-you-go in month {m}."),
+                None => " Its cash outlay does not break even with pay-as-you-go within the horizon.".to_string(),
+            }
+        ));
+    }
+    if let Some(e) = &summary.trials_enough {
+        out.push(if e.decided {
+            format!(
+                "The runner-up, {}, costs {} {cur} more on average (95% CI +/- {}): {} trials are enough to tell them apart.",
+                e.runner_up,
+                money(&e.diff_mean),
+                money(&e.diff_ci95_half_width),
+                summary.trials
+            )
+        } else {
+            format!(
+                "Warning: {} trials do not tell {} from {}: the mean difference, {} {cur}, has a 95% CI of +/- {}, which includes zero. Run more trials before deciding between them.",
+                summary.trials,
+                e.best,
+                e.runner_up,
+                money(&e.diff_mean),
+                money(&e.diff_ci95_half_width)
+            )
+        });
+    }
+    if summary.partial {
+        out.push(format!(
+            "This run was interrupted: it covers {} of the {} trials asked for.",
+            summary.trials, summary.trials_requested
+        ));
+    }
+    out
+}
+
+fn strategies_table(summary: &SummaryJson) -> Block {
+    let rows = summary
+        .strategies
+        .iter()
+        .map(|s| {
+            let payg = s.name == summary.strategies[0].name;
+            vec![
+                s.name.clone(),
+                money(&s.total.mean),
+                format!("{} - {}", money(&s.total.ci95[0]), money(&s.total.ci95[1])),
+                money(&s.total.p5),
+                money(&s.total.p50),
+                money(&s.total.p95),
+                money(&s.total.cvar95),
+                if payg {
+                    "-".to_string()
+                } else {
+                    format!("{:.1}%", s.savings_vs_payg.percent)
+                },
+                if payg {
+                    "-".to_string()
+                } else {
+                    percent(s.savings_vs_payg.share_saving)
+                },
+                percent(s.p_cheapest),
+            ]
+        })
+        .collect();
+    Block::Table(
+        [
+            "strategy",
+            &format!("mean total ({})", summary.currency),
+            "95% CI of the mean",
+            "p5",
+            "median",
+            "p95",
+            "CVaR95",
+            "saves vs payg",
+            "trials saving",
+            "P(cheapest)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    )
+}
+
+fn cash_table(summary: &SummaryJson, discount: &str) -> Block {
+    let rows = summary
+        .strategies
+        .iter()
+        .map(|s: &StrategyJson| {
+            vec![
+                s.name.clone(),
+                money(&s.breakdown_mean.upfront),
+                money(&s.cash_total_mean),
+                money(&s.npv_mean),
+                money(&s.obligation_after_horizon_mean),
+                s.break_even_month
+                    .map_or("-".to_string(), |m| m.to_string()),
+                percent(s.utilization_mean),
+                percent(s.coverage_mean),
+            ]
+        })
+        .collect();
+    Block::Table(
+        [
+            "strategy",
+            "upfront (mean)",
+            "cash in horizon (mean)",
+            &format!("NPV at {discount} (mean)"),
+            "owed after horizon (mean)",
+            "break-even month",
+            "utilisation",
+            "coverage",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    )
+}
+
+fn monthly_cash_table(summary: &SummaryJson) -> Option<Block> {
+    let months = summary.strategies[0].cash_flow_monthly.len();
+    if months == 0 {
+        return None;
+    }
+    let mut columns: Vec<usize> = (1..=months)
+        .filter(|m| m % 6 == 0 || *m == 1 || *m == 3)
+        .collect();
+    if columns.last() != Some(&months) {
+        columns.push(months);
+    }
+    let mut header = vec!["strategy".to_string()];
+    header.extend(columns.iter().map(|m| format!("month {m}")));
+    let rows = summary
+        .strategies
+        .iter()
+        .map(|s| {
+            let mut row = vec![s.name.clone()];
+            row.extend(
+                columns
+                    .iter()
+                    .map(|m| money(&s.cash_flow_monthly[m - 1].p50)),
+            );
+            row
+        })
+        .collect();
+    Some(Block::Table(header, rows))
+}
+
+fn rates_table(summary: &SummaryJson, currency: &str) -> Option<Block> {
+    let rows: Vec<Vec<String>> = summary
+        .strategies
+        .iter()
+        .flat_map(|s| {
+            s.reservations.iter().map(move |r| {
+                vec![
+                    s.name.clone(),
+                    r.entry.clone(),
+                    r.effective_hourly_rate
+                        .as_deref()
+                        .and_then(|v| v.parse::<Decimal>().ok())
+                        .map_or("-".to_string(), |v| format!("{:.4}", v.round_dp(4))),
+                ]
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then(|| {
+        Block::Table(
+            vec![
+                "strategy".to_string(),
+                "entry".to_string(),
+                format!("effective rate ({currency} per instance-hour)"),
+            ],
+            rows,
+        )
+    })
+}
+
+/// The report of a run.
+pub fn document(
+    engine: &Engine<'_>,
+    summary: &SummaryJson,
+    figures: &[(&'static str, String)],
+) -> Document {
+    let s = engine.scenario;
+    let mut doc = Document {
+        title: format!("{}: what each purchase strategy costs", s.name),
+        blocks: Vec::new(),
+    };
+    for paragraph in verdict(summary) {
+        doc.push(Block::Paragraph(paragraph));
+    }
+    doc.push(Block::Paragraph(format!(
+        "{} trials (seed {}), {} horizon from {} to {}, {} billing rules. Totals are amortized: prepaid amounts are spread over their active time and only the horizon's share counts.",
+        summary.trials,
+        summary.seed,
+        s.horizon,
+        crate::time::format_local(s.start, s.billing.calendar_zone),
+        crate::time::format_local(s.end, s.billing.calendar_zone),
+        s.billing.profile
+    )));
+    doc.push(Block::Heading(1, "Strategies".to_string()));
+    doc.push(strategies_table(summary));
+    doc.push(Block::Heading(1, "Cash and commitments".to_string()));
+    let discount = format!("{}%", (s.discount_rate * Decimal::from(100)).normalize());
+    doc.push(cash_table(summary, &discount));
+    if let Some(t) = monthly_cash_table(summary) {
+        doc.push(Block::Paragraph(format!(
+            "Cash paid by the end of a month (median over trials, {}): upfront payments when made, hourly charges on the monthly bill{}.",
+            summary.currency,
+            match s.billing.auto_deduct_threshold {
+                Some(t) => format!(
+                    ", hourly reservation fees as soon as they reach {} {}",
+                    display_cents(t),
+                    summary.currency
+                ),
+                None => String::new(),
+            }
+        )));
+        doc.push(t);
+    }
+    if let Some(t) = rates_table(summary, &summary.currency) {
+        doc.push(Block::Paragraph(
+            "Effective hourly rate of each entry: its upfront payment and hourly fees of one period, per instance-hour of the period.".to_string(),
+        ));
+        doc.push(t);
+    }
+    doc.push(Block::Heading(1, "Charts".to_string()));
+    for (stem, svg) in figures {
+        let caption = CAPTIONS
+            .iter()
+            .find(|(n, _)| n == stem)
+            .map_or("", |(_, c)| c);
+        doc.push(Block::Figure(
+            stem.to_string(),
+            caption.to_string(),
+            svg.clone(),
+        ));
+    }
+    doc.push(Block::Heading(1, "Inputs".to_string()));
+    doc.push(Block::Pre(crate::cli::describe(s)));
+    doc.push(Block::Paragraph(format!(
+        "Scenario file: {}. Outputs: summary.json (every statistic), trials.csv (every trial, exact), the charts as PNG and SVG.",
+        s.file.display()
+    )));
+    doc
+}
