@@ -147,7 +147,24 @@ fn run_writes_the_summary_and_one_row_per_trial_and_strategy() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["summary.json", "trials.csv"]);
+    let mut want = vec![
+        "report.html".to_string(),
+        "report.md".to_string(),
+        "summary.json".to_string(),
+        "trials.csv".to_string(),
+    ];
+    for chart in [
+        "cash-flow",
+        "cost-distribution",
+        "ecdf",
+        "savings",
+        "utilization",
+    ] {
+        want.push(format!("{chart}.png"));
+        want.push(format!("{chart}.svg"));
+    }
+    want.sort();
+    assert_eq!(names, want);
 }
 
 #[test]
