@@ -7,7 +7,6 @@ use crate::output;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::bill::{HourRows, StrategyBill};
-use crate::report::summary::Samples;
 use crate::report::trials::TrialsCsv;
 use crate::scenario::dist::ParamValue;
 use crate::scenario::{EventAction, FleetKind, Scenario};
@@ -40,6 +39,50 @@ pub enum Command {
     Run(RunArgs),
     /// Itemised bill of one trial for one or all strategies.
     Bill(BillArgs),
+    /// Runs the points of the scenario's [sweep] grid, each written as soon as it is done.
+    Sweep(SweepArgs),
+    /// Joins the points of a sweep's shards into sweep.csv and charts.
+    Merge(MergeArgs),
+}
+
+/// Flags of `capsim sweep`.
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// The scenario file, with a [sweep] table.
+    pub scenario: PathBuf,
+    /// Run only the points i with i % N == I (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<crate::sweep::Shard>,
+    /// Skip the points already finished in the output folder.
+    #[arg(long)]
+    pub resume: bool,
+    /// Trials per point (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub trials: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Output folder (default: output/<scenario name>/sweep).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress and no summary.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Flags of `capsim merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Output folders of the shards of one sweep.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write sweep.csv and the charts (default: the first folder).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_shard(text: &str) -> std::result::Result<crate::sweep::Shard, String> {
+    text.parse()
 }
 
 /// Flags of `capsim run`.
@@ -93,6 +136,8 @@ pub fn main() -> Result<()> {
         Command::Validate { scenario } => validate(&scenario),
         Command::Run(args) => run(&args),
         Command::Bill(args) => bill(&args),
+        Command::Sweep(args) => sweep(&args),
+        Command::Merge(args) => merge(&args),
     }
 }
 
@@ -139,17 +184,10 @@ fn run(args: &RunArgs) -> Result<()> {
     catch_interrupts();
     let names: Vec<String> = engine.plans.iter().map(|p| p.name.clone()).collect();
     let mut csv = TrialsCsv::create(&dir)?;
-    let mut samples = Samples::new(&engine, &runner.months);
     let mut progress = Progress::new(settings.trials, "trials", args.quiet);
-    let done = runner.run(settings, &STOP, |chunk| {
-        for t in chunk {
-            csv.add(&names, t)?;
-            samples.add(t);
-        }
-        progress.inc(chunk.len() as u64);
-        Ok(())
-    })?;
+    let samples = runner.collect(settings, &STOP, &mut progress, |t| Ok(csv.add(&names, t)?))?;
     progress.finish();
+    let done = samples.n as u64;
     if done == 0 {
         return Err(Error::Interrupted(
             "interrupted before any trial finished; nothing was written".to_string(),
@@ -183,6 +221,49 @@ fn run(args: &RunArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+fn sweep(args: &SweepArgs) -> Result<()> {
+    let s = Scenario::load(&args.scenario)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("sweep"));
+    catch_interrupts();
+    let options = crate::sweep::Options {
+        shard: args.shard,
+        resume: args.resume,
+        trials: args.trials,
+        threads: args.threads.map_or(0, usize::from),
+        out: out.clone(),
+        quiet: args.quiet,
+    };
+    let outcome = crate::sweep::run(&s, &options, &STOP)?;
+    if !args.quiet {
+        let mut text = format!(
+            "{} of {} points computed{} in {}\n",
+            outcome.computed,
+            outcome.assigned,
+            if outcome.skipped > 0 {
+                format!(", {} already finished", outcome.skipped)
+            } else {
+                String::new()
+            },
+            out.join("points").display()
+        );
+        match &outcome.csv {
+            Some(csv) => text.push_str(&format!("Wrote {} and the sweep charts\n", csv.display())),
+            None => text.push_str("This shard is done; join the shards with capsim merge\n"),
+        }
+        print(&text)?;
+    }
+    Ok(())
+}
+
+fn merge(args: &MergeArgs) -> Result<()> {
+    let out = args.out.clone().unwrap_or_else(|| args.dirs[0].clone());
+    let csv = crate::sweep::merge(&args.dirs, &out)?;
+    print(&format!("Wrote {} and the sweep charts\n", csv.display()))
 }
 
 fn validate(path: &PathBuf) -> Result<()> {

@@ -19,5 +19,6 @@ pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 pub mod usage;

@@ -6,9 +6,11 @@ use crate::billing::Bill;
 use crate::billing::plan::Plan;
 use crate::engine::{Engine, Workspace};
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::time::{Duration, HOUR, Instant, YEAR_SECONDS};
 use crate::usage::{Layout, Licence};
 use rayon::prelude::*;
+use rust_decimal::Decimal;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -244,6 +246,28 @@ impl<'e, 's> Runner<'e, 's> {
         TrialResult { trial, outcomes }
     }
 
+    /// Runs the trials into samples: `on_trial` sees each trial's results in trial order (to
+    /// write them), `progress` counts them. Stops early when `stop` is set; the samples hold
+    /// the trials finished.
+    pub fn collect(
+        &self,
+        settings: Settings,
+        stop: &AtomicBool,
+        progress: &mut Progress,
+        mut on_trial: impl FnMut(&TrialResult) -> Result<()>,
+    ) -> Result<Samples> {
+        let mut samples = Samples::new(self.engine, &self.months);
+        self.run(settings, stop, |chunk| {
+            for t in chunk {
+                on_trial(t)?;
+                samples.add(t);
+            }
+            progress.inc(chunk.len() as u64);
+            Ok(())
+        })?;
+        Ok(samples)
+    }
+
     /// Runs `settings.trials` trials; `on_chunk` receives the results in trial order. Stops
     /// early, between trials, when `stop` is set: returns the number of trials finished (the
     /// results passed to `on_chunk` are exactly those).
@@ -300,5 +324,100 @@ impl<'e, 's> Runner<'e, 's> {
             start = end;
         }
         Ok(done)
+    }
+}
+
+/// What the trials of one strategy gave.
+#[derive(Clone, Debug, Default)]
+pub struct StrategySamples {
+    /// The strategy's name.
+    pub name: String,
+    /// `amortized_total` of each trial.
+    pub total: Vec<f64>,
+    /// `cash_total` of each trial.
+    pub cash: Vec<f64>,
+    /// NPV of each trial's cash timeline.
+    pub npv: Vec<f64>,
+    /// `payg total - total` of each trial (paired).
+    pub saving: Vec<f64>,
+    /// Reservation utilisation of each trial.
+    pub utilization: Vec<f64>,
+    /// Cumulative cash by month, trial after trial (`months` values each).
+    pub cumulative_cash: Vec<f32>,
+    pub(crate) sums: [Decimal; 8],
+    pub(crate) subscription_utilization: f64,
+    pub(crate) coverage: f64,
+    pub(crate) regret: f64,
+    pub(crate) cheapest: f64,
+    pub(crate) saving_trials: u64,
+}
+
+/// The samples of every strategy (`payg` first), filled trial by trial in trial order.
+#[derive(Clone, Debug)]
+pub struct Samples {
+    /// Trials collected.
+    pub n: usize,
+    /// Months of the cash view.
+    pub months: usize,
+    /// Per strategy.
+    pub strategies: Vec<StrategySamples>,
+}
+
+impl Samples {
+    /// Empty samples for an engine's plans.
+    pub fn new(engine: &Engine<'_>, months: &CashMonths) -> Samples {
+        Samples {
+            n: 0,
+            months: months.len(),
+            strategies: engine
+                .plans
+                .iter()
+                .map(|p| StrategySamples {
+                    name: p.name.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+        }
+    }
+
+    /// Adds one trial (trials must come in order for bit-identical sums).
+    pub fn add(&mut self, t: &TrialResult) {
+        self.n += 1;
+        let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
+        let cheapest = totals.iter().copied().min().unwrap_or_default();
+        let ties = totals.iter().filter(|&&v| v == cheapest).count() as f64;
+        let payg = totals[0];
+        for ((s, o), total) in self.strategies.iter_mut().zip(&t.outcomes).zip(&totals) {
+            let b = &o.bill;
+            let f = |d: Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
+            s.total.push(f(*total));
+            s.cash.push(f(b.cash_total));
+            s.npv.push(o.npv);
+            let saving = payg - total;
+            s.saving.push(f(saving));
+            if saving > Decimal::ZERO {
+                s.saving_trials += 1;
+            }
+            s.utilization.push(f(b.utilization));
+            s.subscription_utilization += f(b.subscription_utilization);
+            s.coverage += f(b.coverage);
+            s.regret += f(total - cheapest);
+            if *total == cheapest {
+                s.cheapest += 1.0 / ties;
+            }
+            for (sum, v) in s.sums.iter_mut().zip([
+                b.upfront,
+                b.commitment_recurring,
+                b.payg_compute,
+                b.software,
+                b.storage_network,
+                b.subscription,
+                b.cash_total,
+                b.obligation_after_horizon,
+            ]) {
+                *sum += v;
+            }
+            s.cumulative_cash.extend_from_slice(&o.cumulative_cash);
+        }
     }
 }

@@ -11,6 +11,7 @@ const PLAIN_EVERY: Duration = Duration::from_secs(5);
 /// Progress of a count of work items (trials, sweep points).
 pub struct Progress {
     kind: Kind,
+    periodic: bool,
     total: u64,
     done: u64,
     unit: &'static str,
@@ -44,11 +45,18 @@ impl Progress {
         };
         Progress {
             kind,
+            periodic: true,
             total,
             done: 0,
             unit,
             started: Instant::now(),
         }
+    }
+
+    /// Whether the plain line (stderr not a terminal) is printed every few seconds; a sweep
+    /// prints one line per finished point instead.
+    pub fn set_periodic(&mut self, periodic: bool) {
+        self.periodic = periodic;
     }
 
     /// Items per second so far.
@@ -73,7 +81,7 @@ impl Progress {
             Kind::Hidden => {}
             Kind::Bar(bar) => bar.inc(n),
             Kind::Plain { last } => {
-                if last.elapsed() >= PLAIN_EVERY && self.done < self.total {
+                if self.periodic && last.elapsed() >= PLAIN_EVERY && self.done < self.total {
                     *last = Instant::now();
                     let rate = self.done as f64 / self.started.elapsed().as_secs_f64();
                     let eta = (self.total - self.done) as f64 / rate.max(1e-9);

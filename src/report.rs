@@ -4,6 +4,7 @@ pub mod bill;
 pub mod document;
 pub mod plot;
 pub mod summary;
+pub mod sweep_plot;
 pub mod table;
 pub mod trials;
 pub mod writeup;

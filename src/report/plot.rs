@@ -9,7 +9,8 @@ mod savings;
 mod utilization;
 
 use crate::engine::Engine;
-use crate::report::summary::{Samples, SummaryJson};
+use crate::montecarlo::Samples;
+use crate::report::summary::SummaryJson;
 use anyhow::{Context, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -111,22 +112,23 @@ pub fn color(i: usize) -> RGBColor {
     }
 }
 
-/// One chart.
-pub trait Chart {
+/// One chart of data `D`.
+pub trait Chart<D> {
     /// The file name without extension (`cost-distribution`).
-    fn name(&self) -> &'static str;
+    fn name(&self) -> String;
     /// Draws the chart on a white area of [`SIZE`].
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        data: &PlotData<'_>,
+        data: &D,
     ) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static;
 }
 
-/// Draws every chart as PNG and SVG into `dir`; returns `(name, svg text)` for the report.
-pub fn write_all(dir: &Path, data: &PlotData<'_>) -> anyhow::Result<Vec<(&'static str, String)>> {
+/// Draws every chart of a run as PNG and SVG into `dir`; returns `(name, svg text)` for the
+/// report.
+pub fn write_all(dir: &Path, data: &PlotData<'_>) -> anyhow::Result<Vec<(String, String)>> {
     register_fonts();
     Ok(vec![
         render(&distribution::Distribution, dir, data)?,
@@ -137,11 +139,8 @@ pub fn write_all(dir: &Path, data: &PlotData<'_>) -> anyhow::Result<Vec<(&'stati
     ])
 }
 
-fn render<C: Chart>(
-    chart: &C,
-    dir: &Path,
-    data: &PlotData<'_>,
-) -> anyhow::Result<(&'static str, String)> {
+/// Draws a chart as `dir/NAME.png` and `dir/NAME.svg`; returns its name and SVG text.
+pub fn render<D, C: Chart<D>>(chart: &C, dir: &Path, data: &D) -> anyhow::Result<(String, String)> {
     let name = chart.name();
     let png = dir.join(format!("{name}.png"));
     let temp: PathBuf = crate::output::temp_path(dir, &format!("{name}.png"));
@@ -169,7 +168,7 @@ fn render<C: Chart>(
 
 /// Registers the font carried in the repository, so charts look the same everywhere and need
 /// no system fonts.
-fn register_fonts() {
+pub(crate) fn register_fonts() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");

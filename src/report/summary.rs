@@ -6,108 +6,13 @@ use super::table::Table;
 use crate::billing::plan::Plan;
 use crate::engine::Engine;
 use crate::money::{display_cents, json_string};
-use crate::montecarlo::{CashMonths, TrialResult};
+use crate::montecarlo::Samples;
 use crate::stats;
 use rust_decimal::Decimal;
-use serde::Serialize;
-
-/// What the trials of one strategy gave.
-#[derive(Clone, Debug, Default)]
-pub struct StrategySamples {
-    /// The strategy's name.
-    pub name: String,
-    /// `amortized_total` of each trial.
-    pub total: Vec<f64>,
-    /// `cash_total` of each trial.
-    pub cash: Vec<f64>,
-    /// NPV of each trial's cash timeline.
-    pub npv: Vec<f64>,
-    /// `payg total - total` of each trial (paired).
-    pub saving: Vec<f64>,
-    /// Reservation utilisation of each trial.
-    pub utilization: Vec<f64>,
-    /// Cumulative cash by month, trial after trial (`months` values each).
-    pub cumulative_cash: Vec<f32>,
-    sums: [Decimal; 8],
-    subscription_utilization: f64,
-    coverage: f64,
-    regret: f64,
-    cheapest: f64,
-    saving_trials: u64,
-}
-
-/// The samples of every strategy (`payg` first), filled trial by trial in trial order.
-#[derive(Clone, Debug)]
-pub struct Samples {
-    /// Trials collected.
-    pub n: usize,
-    /// Months of the cash view.
-    pub months: usize,
-    /// Per strategy.
-    pub strategies: Vec<StrategySamples>,
-}
-
-impl Samples {
-    /// Empty samples for an engine's plans.
-    pub fn new(engine: &Engine<'_>, months: &CashMonths) -> Samples {
-        Samples {
-            n: 0,
-            months: months.len(),
-            strategies: engine
-                .plans
-                .iter()
-                .map(|p| StrategySamples {
-                    name: p.name.clone(),
-                    ..Default::default()
-                })
-                .collect(),
-        }
-    }
-
-    /// Adds one trial (trials must come in order for bit-identical sums).
-    pub fn add(&mut self, t: &TrialResult) {
-        self.n += 1;
-        let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
-        let cheapest = totals.iter().copied().min().unwrap_or_default();
-        let ties = totals.iter().filter(|&&v| v == cheapest).count() as f64;
-        let payg = totals[0];
-        for ((s, o), total) in self.strategies.iter_mut().zip(&t.outcomes).zip(&totals) {
-            let b = &o.bill;
-            let f = |d: Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
-            s.total.push(f(*total));
-            s.cash.push(f(b.cash_total));
-            s.npv.push(o.npv);
-            let saving = payg - total;
-            s.saving.push(f(saving));
-            if saving > Decimal::ZERO {
-                s.saving_trials += 1;
-            }
-            s.utilization.push(f(b.utilization));
-            s.subscription_utilization += f(b.subscription_utilization);
-            s.coverage += f(b.coverage);
-            s.regret += f(total - cheapest);
-            if *total == cheapest {
-                s.cheapest += 1.0 / ties;
-            }
-            for (sum, v) in s.sums.iter_mut().zip([
-                b.upfront,
-                b.commitment_recurring,
-                b.payg_compute,
-                b.software,
-                b.storage_network,
-                b.subscription,
-                b.cash_total,
-                b.obligation_after_horizon,
-            ]) {
-                *sum += v;
-            }
-            s.cumulative_cash.extend_from_slice(&o.cumulative_cash);
-        }
-    }
-}
+use serde::{Deserialize, Serialize};
 
 /// Statistics of a total.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct TotalJson {
     /// Mean.
     pub mean: String,
@@ -136,7 +41,7 @@ pub struct TotalJson {
 }
 
 /// Mean cost components.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct BreakdownJson {
     /// Upfront payments and instalments.
     pub upfront: String,
@@ -153,7 +58,7 @@ pub struct BreakdownJson {
 }
 
 /// Paired savings against pay-as-you-go.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct SavingsJson {
     /// Mean saving.
     pub mean: String,
@@ -170,7 +75,7 @@ pub struct SavingsJson {
 }
 
 /// Cumulative cash at a month's end.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct MonthJson {
     /// Month (1-based).
     pub month: usize,
@@ -183,7 +88,7 @@ pub struct MonthJson {
 }
 
 /// An entry's effective rate.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct EntryJson {
     /// `reserve[i]` or `subscribe[i]`.
     pub entry: String,
@@ -192,7 +97,7 @@ pub struct EntryJson {
 }
 
 /// One strategy's summary.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct StrategyJson {
     /// Name.
     pub name: String,
@@ -228,7 +133,7 @@ pub struct StrategyJson {
 }
 
 /// Whether the trials tell the two cheapest strategies apart.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct EnoughJson {
     /// Lowest mean total.
     pub best: String,
@@ -243,7 +148,7 @@ pub struct EnoughJson {
 }
 
 /// `summary.json`.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct SummaryJson {
     /// The scenario's name.
     pub scenario: String,

@@ -272,7 +272,7 @@ fn rates_table(summary: &SummaryJson, currency: &str) -> Option<Block> {
 pub fn document(
     engine: &Engine<'_>,
     summary: &SummaryJson,
-    figures: &[(&'static str, String)],
+    figures: &[(String, String)],
 ) -> Document {
     let s = engine.scenario;
     let mut doc = Document {

@@ -10,3 +10,4 @@ mod hand_example;
 mod montecarlo;
 mod properties;
 mod report;
+mod sweep;

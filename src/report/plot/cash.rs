@@ -9,9 +9,9 @@ use plotters::prelude::*;
 /// the 95th percentile, and a dot at the break-even month against pay-as-you-go.
 pub(super) struct Cash;
 
-impl Chart for Cash {
-    fn name(&self) -> &'static str {
-        "cash-flow"
+impl Chart<PlotData<'_>> for Cash {
+    fn name(&self) -> String {
+        "cash-flow".to_string()
     }
 
     fn draw<DB: DrawingBackend>(

@@ -13,9 +13,9 @@ pub(super) struct Distribution;
 
 const BINS: usize = 40;
 
-impl Chart for Distribution {
-    fn name(&self) -> &'static str {
-        "cost-distribution"
+impl Chart<PlotData<'_>> for Distribution {
+    fn name(&self) -> String {
+        "cost-distribution".to_string()
     }
 
     fn draw<DB: DrawingBackend>(

@@ -11,9 +11,9 @@ pub(super) struct Ecdf;
 /// Points drawn per strategy at most (the curve is sampled evenly by rank beyond that).
 const MAX_POINTS: usize = 2000;
 
-impl Chart for Ecdf {
-    fn name(&self) -> &'static str {
-        "ecdf"
+impl Chart<PlotData<'_>> for Ecdf {
+    fn name(&self) -> String {
+        "ecdf".to_string()
     }
 
     fn draw<DB: DrawingBackend>(

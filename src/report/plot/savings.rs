@@ -11,9 +11,9 @@ use plotters::prelude::*;
 /// percentile, a dot at the mean.
 pub(super) struct Savings;
 
-impl Chart for Savings {
-    fn name(&self) -> &'static str {
-        "savings"
+impl Chart<PlotData<'_>> for Savings {
+    fn name(&self) -> String {
+        "savings".to_string()
     }
 
     fn draw<DB: DrawingBackend>(

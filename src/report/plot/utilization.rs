@@ -11,9 +11,9 @@ pub(super) struct Utilization;
 
 const BINS: usize = 40;
 
-impl Chart for Utilization {
-    fn name(&self) -> &'static str {
-        "utilization"
+impl Chart<PlotData<'_>> for Utilization {
+    fn name(&self) -> String {
+        "utilization".to_string()
     }
 
     fn draw<DB: DrawingBackend>(

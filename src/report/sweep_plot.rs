@@ -1,0 +1,332 @@
+//! Charts of a sweep: each strategy's cost against each swept value, and for two-key grids a
+//! map of the best strategy and its saving.
+
+use super::plot::{Chart, label_font, money_tick, padded_range, small_font, title_font};
+use crate::sweep::PointFile;
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The points of a complete sweep, in grid order.
+struct Grid<'a> {
+    points: &'a [PointFile],
+    names: Vec<String>,
+}
+
+impl Grid<'_> {
+    fn keys(&self) -> &[String] {
+        &self.points[0].sweep.keys
+    }
+
+    fn sizes(&self) -> &[usize] {
+        &self.points[0].sweep.sizes
+    }
+
+    /// The values of key `k`, in order.
+    fn values(&self, k: usize) -> Vec<String> {
+        let f = &self.points[0].sweep;
+        (0..f.sizes[k])
+            .map(|v| {
+                let mut c = vec![0; f.sizes.len()];
+                c[k] = v;
+                self.points[f.point_at(&c)].values[k].clone()
+            })
+            .collect()
+    }
+
+    fn mean(&self, point: usize, strategy: usize) -> f64 {
+        number(&self.points[point].summary.strategies[strategy].total.mean)
+    }
+}
+
+fn number(text: &str) -> f64 {
+    text.parse().unwrap_or(0.0)
+}
+
+/// Draws every chart of a sweep into `dir`.
+pub fn write_all(dir: &Path, points: &[PointFile]) -> anyhow::Result<Vec<(String, String)>> {
+    super::plot::register_fonts();
+    let grid = Grid {
+        points,
+        names: points[0]
+            .summary
+            .strategies
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for k in 0..grid.keys().len() {
+        out.push(super::plot::render(&CostAgainst(k), dir, &grid)?);
+    }
+    if grid.keys().len() == 2 {
+        out.push(super::plot::render(&BestMap, dir, &grid)?);
+    }
+    Ok(out)
+}
+
+/// A file-name-safe form of a key path.
+fn slug(key: &str) -> String {
+    let mut out = String::new();
+    for c in key.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// `sweep-cost-<key>`: each strategy's mean total (line) and 5th-95th percentile (band)
+/// against the values of one key, the other keys at their first values.
+struct CostAgainst(usize);
+
+impl Chart<Grid<'_>> for CostAgainst {
+    fn name(&self) -> String {
+        format!("sweep-cost-{}", slug(&self.0.to_string())).replace(&format!("-{}", self.0), "")
+            + &format!("-{}", self.0 + 1)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        g: &Grid<'_>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let k = self.0;
+        let f = &g.points[0].sweep;
+        let labels = g.values(k);
+        let numeric: Option<Vec<f64>> = labels.iter().map(|v| v.parse::<f64>().ok()).collect();
+        let xs: Vec<f64> = numeric
+            .clone()
+            .unwrap_or_else(|| (0..labels.len()).map(|i| i as f64).collect());
+        let at = |v: usize| {
+            let mut c = vec![0; f.sizes.len()];
+            c[k] = v;
+            f.point_at(&c)
+        };
+        let band = |p: usize, s: usize| {
+            let t = &g.points[p].summary.strategies[s].total;
+            (number(&t.p5), number(&t.p95))
+        };
+        let y = padded_range((0..labels.len()).flat_map(|v| {
+            (0..g.names.len()).flat_map(move |s| {
+                let (lo, hi) = band(at(v), s);
+                [lo, hi]
+            })
+        }));
+        let x = if xs.len() > 1 {
+            padded_range(xs.iter().copied())
+        } else {
+            (xs[0] - 1.0)..(xs[0] + 1.0)
+        };
+        let others: Vec<String> = (0..f.keys.len())
+            .filter(|&j| j != k)
+            .map(|j| format!("{} = {}", f.keys[j], g.values(j)[0]))
+            .collect();
+        let (main, key_line) = area.split_vertically(super::plot::SIZE.1 - 40);
+        let mut chart = ChartBuilder::on(&main)
+            .caption(format!("Total cost against {}", f.keys[k]), title_font())
+            .margin(20)
+            .x_label_area_size(60)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x, y)
+            .map_err(|e| anyhow!("{e}"))?;
+        let category_labels = labels.clone();
+        let is_numeric = numeric.is_some();
+        chart
+            .configure_mesh()
+            .light_line_style(super::plot::MINOR_GRID)
+            .bold_line_style(super::plot::MAJOR_GRID)
+            .x_desc(f.keys[k].clone())
+            .y_desc(format!(
+                "Total cost over the horizon ({})",
+                g.points[0].summary.currency
+            ))
+            .x_label_formatter(&move |v| {
+                if is_numeric {
+                    let text = format!("{v:.4}");
+                    text.trim_end_matches('0').trim_end_matches('.').to_string()
+                } else {
+                    let i = v.round();
+                    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < category_labels.len() {
+                        category_labels[i as usize].clone()
+                    } else {
+                        String::new()
+                    }
+                }
+            })
+            .y_label_formatter(&money_tick)
+            .axis_desc_style(label_font())
+            .label_style(small_font())
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        for (s, name) in g.names.iter().enumerate() {
+            let color = super::plot::color(s);
+            let mut poly: Vec<(f64, f64)> = (0..labels.len())
+                .map(|v| (xs[v], band(at(v), s).1))
+                .collect();
+            poly.extend((0..labels.len()).rev().map(|v| (xs[v], band(at(v), s).0)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    poly,
+                    color.mix(0.12).filled(),
+                )))
+                .map_err(|e| anyhow!("{e}"))?;
+            let style = ShapeStyle::from(color).stroke_width(3);
+            let line: Vec<(f64, f64)> = (0..labels.len())
+                .map(|v| (xs[v], g.mean(at(v), s)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), style))
+                .map_err(|e| anyhow!("{e}"))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+            chart
+                .draw_series(line.iter().map(|p| Circle::new(*p, 5, color.filled())))
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.5))
+            .label_font(small_font())
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        let note = if others.is_empty() {
+            "Line: mean total over the trials.  Band: 5th to 95th percentile.".to_string()
+        } else {
+            format!(
+                "Line: mean total.  Band: 5th to 95th percentile.  Other swept keys at: {}",
+                others.join(", ")
+            )
+        };
+        key_line
+            .draw_text(&note, &small_font(), (130, 8))
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(())
+    }
+}
+
+/// `sweep-best`: for a grid of two keys, the strategy with the lowest mean total at each
+/// point, and its saving against pay-as-you-go.
+struct BestMap;
+
+impl Chart<Grid<'_>> for BestMap {
+    fn name(&self) -> String {
+        "sweep-best".to_string()
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        g: &Grid<'_>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let f = &g.points[0].sweep;
+        let (cols, rows) = (g.sizes()[0], g.sizes()[1]);
+        let (xl, yl) = (g.values(0), g.values(1));
+        let (main, legend) = area.split_horizontally(super::plot::SIZE.0 - 260);
+        let mut chart = ChartBuilder::on(&main)
+            .caption("Cheapest strategy at each point", title_font())
+            .margin(20)
+            .x_label_area_size(60)
+            .y_label_area_size(110)
+            .build_cartesian_2d(-0.5..(cols as f64 - 0.5), -0.5..(rows as f64 - 0.5))
+            .map_err(|e| anyhow!("{e}"))?;
+        let label = |values: Vec<String>| {
+            move |v: &f64| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < values.len() {
+                    values[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            }
+        };
+        let (fx, fy) = (label(xl.clone()), label(yl.clone()));
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(cols)
+            .y_labels(rows)
+            .x_desc(f.keys[0].clone())
+            .y_desc(f.keys[1].clone())
+            .x_label_formatter(&fx)
+            .y_label_formatter(&fy)
+            .axis_desc_style(label_font())
+            .label_style(small_font())
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        let mut used = vec![false; g.names.len()];
+        for c in 0..cols {
+            for r in 0..rows {
+                let p = f.point_at(&[c, r]);
+                let s = &g.points[p].summary;
+                let best = (0..g.names.len())
+                    .min_by(|&a, &b| g.mean(p, a).total_cmp(&g.mean(p, b)).then(a.cmp(&b)))
+                    .expect("strategies");
+                used[best] = true;
+                let (x, y) = (c as f64, r as f64);
+                chart
+                    .draw_series([
+                        Rectangle::new(
+                            [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                            super::plot::color(best).mix(0.55).filled(),
+                        ),
+                        Rectangle::new(
+                            [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                            ShapeStyle::from(WHITE).stroke_width(2),
+                        ),
+                    ])
+                    .map_err(|e| anyhow!("{e}"))?;
+                if cols * rows <= 144 {
+                    let saving = s.strategies[best].savings_vs_payg.percent;
+                    let text = if best == 0 {
+                        "payg".to_string()
+                    } else {
+                        format!("{:.0}%", saving)
+                    };
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            text,
+                            (x, y),
+                            small_font().pos(plotters::style::text_anchor::Pos::new(
+                                plotters::style::text_anchor::HPos::Center,
+                                plotters::style::text_anchor::VPos::Center,
+                            )),
+                        )))
+                        .map_err(|e| anyhow!("{e}"))?;
+                }
+            }
+        }
+        let mut y = 60;
+        legend
+            .draw_text("Cheapest (cell: its", &small_font(), (10, y))
+            .map_err(|e| anyhow!("{e}"))?;
+        legend
+            .draw_text("saving vs payg)", &small_font(), (10, y + 20))
+            .map_err(|e| anyhow!("{e}"))?;
+        y += 56;
+        for (i, name) in g.names.iter().enumerate().filter(|(i, _)| used[*i]) {
+            legend
+                .draw(&Rectangle::new(
+                    [(10, y), (32, y + 18)],
+                    super::plot::color(i).mix(0.55).filled(),
+                ))
+                .map_err(|e| anyhow!("{e}"))?;
+            legend
+                .draw_text(name, &small_font(), (40, y + 1))
+                .map_err(|e| anyhow!("{e}"))?;
+            y += 30;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,310 @@
+//! Sweeps: the grid's points in order with common random numbers, resumed after a kill,
+//! split into shards and merged, all to the same bytes.
+
+use super::common::capsim;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const SCENARIO: &str = r#"[scenario]
+name = "sw"
+start = "2026-01-01T00:00:00Z"
+horizon = "90d"
+trials = 30
+seed = 3
+
+[[instance_type]]
+name = "m"
+units = 2
+payg_hourly = "0.10"
+[instance_type.reserved.1y]
+all_upfront = "500"
+no_upfront = { hourly = "0.062" }
+
+[[fleet]]
+name = "web"
+instance_type = "m"
+baseline = 10
+[fleet.arrivals]
+rate_per_hour = 2
+growth_per_year = { dist = "normal", mean = 0.2, sd = 0.2 }
+[fleet.lifetime]
+dist = "lognormal"
+median = "6h"
+sigma = 1.0
+
+[[strategy]]
+name = "ri"
+[[strategy.reserve]]
+instance_type = "m"
+count = 10
+term = "1y"
+payment = "no_upfront"
+
+[sweep]
+'strategy["ri"].reserve[0].count' = [0, 5, 10, 15, 20, 25]
+'fleet["web"].arrivals.rate_per_hour' = { from = 1, to = 4, step = 1.5 }
+"#;
+
+fn write(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn sweep(scenario: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    capsim()
+        .arg("sweep")
+        .arg(scenario)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Every file of a sweep folder with its bytes, by relative name.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sub in ["", "points"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.path().is_file() {
+                out.push((
+                    format!("{sub}/{}", e.file_name().to_string_lossy()),
+                    std::fs::read(e.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_sweep_runs_its_grid_in_order_with_common_random_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), SCENARIO);
+    let out = dir.path().join("out");
+    let r = sweep(&scenario, &out, &["--quiet"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    // 6 counts x 3 rates (1, 2.5, 4: the range includes its end), 2 strategies each, the last
+    // key varying fastest.
+    assert_eq!(rows.len(), 6 * 3 * 2);
+    let grid: Vec<(&str, &str, &str)> =
+        rows.iter().step_by(2).map(|r| (r[0], r[1], r[2])).collect();
+    assert_eq!(
+        &grid[..4],
+        &[
+            ("0", "0", "1"),
+            ("1", "0", "2.5"),
+            ("2", "0", "4"),
+            ("3", "5", "1")
+        ]
+    );
+    assert_eq!(grid[17], ("17", "25", "4"));
+    assert!(csv.starts_with("point,\"strategy[\"\"ri\"\"].reserve[0].count\",\"fleet[\"\"web\"\"].arrivals.rate_per_hour\",strategy,mean,"));
+    // Common random numbers: pay-as-you-go does not depend on the reservation count, so with
+    // the same trial seeds at every point its statistics repeat exactly along that key.
+    for rate in ["1", "2.5", "4"] {
+        let payg: Vec<&Vec<&str>> = rows
+            .iter()
+            .filter(|r| r[2] == rate && r[3] == "payg")
+            .collect();
+        assert_eq!(payg.len(), 6);
+        // Its own cost columns, mean to npv_mean (P(cheapest) and the like depend on "ri").
+        assert!(
+            payg.iter().all(|r| r[4..17] == payg[0][4..17]),
+            "rate {rate}"
+        );
+    }
+    // With no reservation, "ri" is pay-as-you-go.
+    let (payg0, ri0) = (&rows[0], &rows[1]);
+    assert_eq!(payg0[4], ri0[4]);
+    for name in ["sweep-cost-1", "sweep-cost-2", "sweep-best"] {
+        for ext in ["png", "svg"] {
+            assert!(out.join(format!("{name}.{ext}")).is_file(), "{name}.{ext}");
+        }
+    }
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    // More trials so that the kill lands mid-sweep.
+    let scenario = write(dir.path(), &SCENARIO.replace("trials = 30", "trials = 400"));
+    let whole = dir.path().join("whole");
+    assert!(sweep(&scenario, &whole, &["--quiet"]).status.success());
+
+    let resumed = dir.path().join("resumed");
+    let bin = assert_cmd::cargo::cargo_bin!("capsim");
+    let mut child = Command::new(bin)
+        .arg("sweep")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&resumed)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it (SIGKILL: no chance to clean up) once a few points are written.
+    let points = resumed.join("points");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let done = std::fs::read_dir(&points)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("point-"))
+                    .count()
+            })
+            .unwrap_or(0);
+        if done >= 3 || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let finished = std::fs::read_dir(&points).unwrap().count();
+    assert!(!resumed.join("sweep.csv").exists(), "killed before the end");
+
+    let r = sweep(&scenario, &resumed, &["--resume"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let stdout = String::from_utf8(r.stdout).unwrap();
+    assert!(
+        stdout.contains("already finished"),
+        "{stdout} (after {finished} files)"
+    );
+    assert_eq!(files(&whole), files(&resumed));
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), SCENARIO);
+    let whole = dir.path().join("whole");
+    assert!(sweep(&scenario, &whole, &["--quiet"]).status.success());
+    // Four shards, two into one folder and two into another, as array tasks might.
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (shard, out) in [("0/4", &a), ("1/4", &b), ("2/4", &a), ("3/4", &b)] {
+        let r = sweep(
+            &scenario,
+            out,
+            &["--shard", shard, "--quiet", "--threads", "1"],
+        );
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(
+            !out.join("sweep.csv").exists(),
+            "a shard writes only its points"
+        );
+    }
+    let merged = dir.path().join("merged");
+    let r = capsim()
+        .arg("merge")
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let top = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        files(dir)
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with("points/"))
+            .collect()
+    };
+    assert_eq!(top(&whole), top(&merged));
+    // And the shards' points are the unsharded run's points.
+    let mut shard_points: Vec<(String, Vec<u8>)> = files(&a)
+        .into_iter()
+        .chain(files(&b))
+        .filter(|(n, _)| n.starts_with("points/"))
+        .collect();
+    shard_points.sort();
+    let whole_points: Vec<(String, Vec<u8>)> = files(&whole)
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("points/"))
+        .collect();
+    assert_eq!(shard_points, whole_points);
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+#[test]
+fn bad_shards_and_mismatched_points_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), SCENARIO);
+    for spec in ["4/4", "1/0", "a/4", "3", "1/-4"] {
+        let r = sweep(&scenario, &dir.path().join("x"), &["--shard", spec]);
+        assert_eq!(r.status.code(), Some(2), "{spec}");
+        assert!(
+            stderr(&r).contains(&format!("found \"{spec}\", expected I/N with 0 <= I < N")),
+            "{spec}: {}",
+            stderr(&r)
+        );
+    }
+    // Shard 0 with the scenario's seed, shard 1 with another: merge refuses them.
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    assert!(
+        sweep(&scenario, &a, &["--shard", "0/2", "--quiet"])
+            .status
+            .success()
+    );
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, SCENARIO.replace("seed = 3", "seed = 4")).unwrap();
+    assert!(
+        sweep(&other, &b, &["--shard", "1/2", "--quiet"])
+            .status
+            .success()
+    );
+    let r = capsim().arg("merge").arg(&a).arg(&b).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        stderr(&r).contains("found a point of another sweep than"),
+        "{}",
+        stderr(&r)
+    );
+    assert!(stderr(&r).contains("seed 4 against 3"), "{}", stderr(&r));
+    // One shard alone is not the whole grid.
+    let r = capsim().arg("merge").arg(&a).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        stderr(&r).contains("found 9 of 18 points, expected all: missing points 1, 3, 5,"),
+        "{}",
+        stderr(&r)
+    );
+    // Resuming into a folder of another sweep is refused too.
+    let r = sweep(&other, &a, &["--resume", "--quiet"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        stderr(&r).contains("found a point of another sweep (a different scenario file, seed 3 against 4), expected points of this one"),
+        "{}",
+        stderr(&r)
+    );
+}
+
+#[test]
+fn a_scenario_without_a_sweep_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = &SCENARIO[..SCENARIO.find("[sweep]").unwrap()];
+    let scenario = write(dir.path(), text);
+    let r = sweep(&scenario, &dir.path().join("out"), &[]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        stderr(&r).contains("found no [sweep] table"),
+        "{}",
+        stderr(&r)
+    );
+    assert!(!dir.path().join("out").exists());
+}
