@@ -277,8 +277,8 @@ pub fn describe(s: &Scenario) -> String {
         "{}: valid\nscenario \"{}\": {} to {} ({}), {} trials, seed {}, {}, {} billing rules\n",
         s.file.display(),
         s.name,
-        format_instant(s.start),
-        format_instant(s.end),
+        crate::time::format_local(s.start, s.billing.calendar_zone),
+        crate::time::format_local(s.end, s.billing.calendar_zone),
         s.horizon,
         s.trials,
         s.seed,
@@ -289,10 +289,15 @@ pub fn describe(s: &Scenario) -> String {
     for t in &s.types {
         let terms: Vec<String> = t.reserved.iter().map(|r| r.term.to_string()).collect();
         out.push_str(&format!(
-            "  {} (family {}, {} units): pay-as-you-go {}/h{}{}\n",
+            "  {} (family {}, {} unit{}): pay-as-you-go {}/h{}{}\n",
             t.name,
             t.family,
             t.units.normalize(),
+            if t.units == rust_decimal::Decimal::ONE {
+                ""
+            } else {
+                "s"
+            },
             t.payg_hourly.normalize(),
             if terms.is_empty() {
                 String::new()

@@ -145,6 +145,10 @@ pub struct EnoughJson {
     pub diff_ci95_half_width: String,
     /// True when the interval excludes zero.
     pub decided: bool,
+    /// True when the two cost exactly the same in every trial (no number of trials tells
+    /// them apart).
+    #[serde(default)]
+    pub tied: bool,
 }
 
 /// `summary.json`.
@@ -347,6 +351,7 @@ fn enough(samples: &Samples) -> Option<EnoughJson> {
         diff_mean: cents(mean),
         diff_ci95_half_width: cents(h),
         decided: mean - h > 0.0,
+        tied: diff.iter().all(|d| *d == 0.0),
     })
 }
 
@@ -401,7 +406,12 @@ pub fn text(summary: &SummaryJson) -> String {
     out.push_str(&t.render());
     if let Some(e) = &summary.trials_enough {
         out.push('\n');
-        if e.decided {
+        if e.tied {
+            out.push_str(&format!(
+                "{} and {} cost the same in every trial.\n",
+                e.best, e.runner_up
+            ));
+        } else if e.decided {
             out.push_str(&format!(
                 "{} is cheaper than {} by {} on average (95% CI +/- {}): the trials tell them apart.\n",
                 e.best,

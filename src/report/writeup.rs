@@ -100,7 +100,12 @@ pub fn verdict(summary: &SummaryJson) -> Vec<String> {
         ));
     }
     if let Some(e) = &summary.trials_enough {
-        out.push(if e.decided {
+        out.push(if e.tied {
+            format!(
+                "{} and {} cost exactly the same in every trial: choose between them on other grounds.",
+                e.best, e.runner_up
+            )
+        } else if e.decided {
             format!(
                 "The runner-up, {}, costs {} {cur} more on average (95% CI +/- {}): {} trials are enough to tell them apart.",
                 e.runner_up,
