@@ -72,12 +72,30 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
     f.commit()
 }
 
-/// Creates the output folder and removes temporary files a killed run left behind.
+/// Creates the output folder and removes temporary files a killed run left behind (for a
+/// folder only this run writes to).
 pub fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
+    create_dir(dir)?;
+    remove_stale(dir, |_| true)
+}
+
+/// Creates a folder and its parents.
+pub fn create_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))
+}
+
+/// Removes the temporary files of `dir` whose final name (the part after the process id)
+/// `ours` claims. In a folder several processes write to, each removes only its own files'
+/// leftovers: another process's temporary file may be about to be renamed into place.
+pub fn remove_stale(dir: &Path, ours: impl Fn(&str) -> bool) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dir)?.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(TEMP_PREFIX) else {
+            continue;
+        };
+        let target = rest.split_once('-').map_or(rest, |(_, t)| t);
+        if ours(target) {
             let _ = std::fs::remove_file(entry.path());
         }
     }

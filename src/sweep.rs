@@ -246,8 +246,15 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
             e
         })?;
     }
-    output::prepare_dir(&options.out)?;
-    output::prepare_dir(&points_dir(&options.out))?;
+    // Shards may share the folder (Slurm array tasks on one file system): this run removes
+    // only the leftovers of its own points, never another shard's file in flight.
+    output::create_dir(&points_dir(&options.out))?;
+    let mine = |name: &str| {
+        (0..total)
+            .filter(|&i| options.shard.is_none_or(|sh| sh.holds(i)))
+            .any(|i| name == point_file_name(i))
+    };
+    output::remove_stale(&points_dir(&options.out), mine)?;
     let mut finished = std::collections::BTreeSet::new();
     for (path, point) in read_points(&options.out)? {
         if point.sweep != fingerprint {

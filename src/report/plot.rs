@@ -13,6 +13,7 @@ use crate::montecarlo::Samples;
 use crate::report::summary::SummaryJson;
 use anyhow::{Context, anyhow};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use std::path::{Path, PathBuf};
@@ -226,6 +227,127 @@ pub(crate) fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range
 /// True when every value is the same (a strategy whose cost does not depend on the trial).
 pub(crate) fn constant(values: &[f64]) -> bool {
     values.windows(2).all(|w| w[0] == w[1])
+}
+
+/// The frame every chart draws in: its title, margins and label areas, on `f64` axes.
+pub(crate) fn frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: String,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_label_area: u32,
+) -> anyhow::Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    ChartBuilder::on(area)
+        .caption(title, title_font())
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// The legend, framed on a light background.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> anyhow::Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.5))
+        .label_font(small_font())
+        .draw()
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// A legend in a column of its own beside the chart, so it never hides data: one line per
+/// entry in its colour, top to bottom.
+pub(crate) fn side_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor)],
+) -> anyhow::Result<()> {
+    for (i, (label, color)) in entries.iter().enumerate() {
+        let y = 70 + 28 * i as i32;
+        area.draw(&PathElement::new(
+            vec![(10, y + 8), (36, y + 8)],
+            ShapeStyle::from(*color).stroke_width(3),
+        ))
+        .map_err(|e| anyhow!("{e}"))?;
+        area.draw_text(label, &small_font(), (44, y))
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
+/// A legend entry: a short line in the series' style.
+pub(crate) fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style)
+}
+
+/// Histograms drawn as outlines over shared bins; a series whose values are all the same is a
+/// vertical line instead (its one bin would dwarf the others).
+pub(crate) struct Outlines<'a> {
+    series: Vec<(String, RGBColor, &'a [f64])>,
+    range: std::ops::Range<f64>,
+    shares: Vec<Vec<f64>>,
+    /// The top of the y-axis: a little above the highest bin of the spread series.
+    pub top: f64,
+}
+
+impl<'a> Outlines<'a> {
+    /// `(label, colour, values)` of each series, binned over `range`.
+    pub(crate) fn new(
+        series: Vec<(String, RGBColor, &'a [f64])>,
+        range: std::ops::Range<f64>,
+        bins: usize,
+    ) -> Outlines<'a> {
+        let shares: Vec<Vec<f64>> = series
+            .iter()
+            .map(|(_, _, v)| histogram(v, &range, bins))
+            .collect();
+        let top = series
+            .iter()
+            .zip(&shares)
+            .filter(|((_, _, v), _)| !constant(v))
+            .flat_map(|(_, s)| s.iter().copied())
+            .fold(0.0f64, f64::max)
+            .max(0.05)
+            * 1.15;
+        Outlines {
+            series,
+            range,
+            shares,
+            top,
+        }
+    }
+
+    /// Draws every series; `constant_label(label, value)` names a series that is a line.
+    pub(crate) fn draw<'c, DB: DrawingBackend + 'c>(
+        &self,
+        chart: &mut ChartContext<'c, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+        constant_label: impl Fn(&str, f64) -> String,
+    ) -> anyhow::Result<()> {
+        for ((label, color, values), share) in self.series.iter().zip(&self.shares) {
+            let style = ShapeStyle::from(*color).stroke_width(3);
+            let (points, label) = if constant(values) {
+                let x = values
+                    .first()
+                    .copied()
+                    .unwrap_or(0.0)
+                    .min(self.range.end - (self.range.end - self.range.start) * 1e-3);
+                (vec![(x, 0.0), (x, self.top)], constant_label(label, x))
+            } else {
+                (steps(share, &self.range), label.clone())
+            };
+            chart
+                .draw_series(LineSeries::new(points, style))
+                .map_err(|e| anyhow!("{e}"))?
+                .label(label)
+                .legend(legend_line(style));
+        }
+        Ok(())
+    }
 }
 
 /// Shares of values in `bins` equal bins over `range`.

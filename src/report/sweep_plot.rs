@@ -1,7 +1,7 @@
 //! Charts of a sweep: each strategy's cost against each swept value, and for two-key grids a
 //! map of the best strategy and its saving.
 
-use super::plot::{Chart, label_font, money_tick, padded_range, small_font, title_font};
+use super::plot::{Chart, frame, label_font, money_tick, padded_range, small_font, title_font};
 use crate::sweep::PointFile;
 use anyhow::anyhow;
 use plotters::coord::Shift;
@@ -66,27 +66,14 @@ pub fn write_all(dir: &Path, points: &[PointFile]) -> anyhow::Result<Vec<(String
     Ok(out)
 }
 
-/// A file-name-safe form of a key path.
-fn slug(key: &str) -> String {
-    let mut out = String::new();
-    for c in key.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_string()
-}
-
-/// `sweep-cost-<key>`: each strategy's mean total (line) and 5th-95th percentile (band)
-/// against the values of one key, the other keys at their first values.
+/// `sweep-cost-<n>`: each strategy's mean total (line) and 5th-95th percentile (band)
+/// against the values of key n, the other keys at their middle values (a sweep's first value
+/// is often an edge case, such as no reservation at all).
 struct CostAgainst(usize);
 
 impl Chart<Grid<'_>> for CostAgainst {
     fn name(&self) -> String {
-        format!("sweep-cost-{}", slug(&self.0.to_string())).replace(&format!("-{}", self.0), "")
-            + &format!("-{}", self.0 + 1)
+        format!("sweep-cost-{}", self.0 + 1)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -104,8 +91,9 @@ impl Chart<Grid<'_>> for CostAgainst {
         let xs: Vec<f64> = numeric
             .clone()
             .unwrap_or_else(|| (0..labels.len()).map(|i| i as f64).collect());
+        let middle: Vec<usize> = f.sizes.iter().map(|s| s / 2).collect();
         let at = |v: usize| {
-            let mut c = vec![0; f.sizes.len()];
+            let mut c = middle.clone();
             c[k] = v;
             f.point_at(&c)
         };
@@ -126,16 +114,17 @@ impl Chart<Grid<'_>> for CostAgainst {
         };
         let others: Vec<String> = (0..f.keys.len())
             .filter(|&j| j != k)
-            .map(|j| format!("{} = {}", f.keys[j], g.values(j)[0]))
+            .map(|j| format!("{} = {}", f.keys[j], g.values(j)[middle[j]]))
             .collect();
-        let (main, key_line) = area.split_vertically(super::plot::SIZE.1 - 40);
-        let mut chart = ChartBuilder::on(&main)
-            .caption(format!("Total cost against {}", f.keys[k]), title_font())
-            .margin(20)
-            .x_label_area_size(60)
-            .y_label_area_size(110)
-            .build_cartesian_2d(x, y)
-            .map_err(|e| anyhow!("{e}"))?;
+        let (upper, key_line) = area.split_vertically(super::plot::SIZE.1 - 40);
+        let (main, side) = upper.split_horizontally(super::plot::SIZE.0 - 240);
+        let mut chart = frame(
+            &main,
+            format!("Total cost against {}", f.keys[k]),
+            x,
+            y,
+            110,
+        )?;
         let category_labels = labels.clone();
         let is_numeric = numeric.is_some();
         chart
@@ -165,7 +154,7 @@ impl Chart<Grid<'_>> for CostAgainst {
             .label_style(small_font())
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
-        for (s, name) in g.names.iter().enumerate() {
+        for s in 0..g.names.len() {
             let color = super::plot::color(s);
             let mut poly: Vec<(f64, f64)> = (0..labels.len())
                 .map(|v| (xs[v], band(at(v), s).1))
@@ -183,21 +172,18 @@ impl Chart<Grid<'_>> for CostAgainst {
                 .collect();
             chart
                 .draw_series(LineSeries::new(line.clone(), style))
-                .map_err(|e| anyhow!("{e}"))?
-                .label(name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+                .map_err(|e| anyhow!("{e}"))?;
             chart
                 .draw_series(line.iter().map(|p| Circle::new(*p, 5, color.filled())))
                 .map_err(|e| anyhow!("{e}"))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.5))
-            .label_font(small_font())
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
+        let entries: Vec<(String, RGBColor)> = g
+            .names
+            .iter()
+            .enumerate()
+            .map(|(s, n)| (n.clone(), super::plot::color(s)))
+            .collect();
+        super::plot::side_legend(&side, &entries)?;
         let note = if others.is_empty() {
             "Line: mean total over the trials.  Band: 5th to 95th percentile.".to_string()
         } else {

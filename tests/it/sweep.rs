@@ -237,6 +237,29 @@ fn shards_merge_into_the_unsharded_result() {
     assert_eq!(shard_points, whole_points);
 }
 
+#[test]
+fn a_shard_leaves_other_shards_files_in_flight_alone() {
+    // Array tasks share the folder: shard 1's temporary file of its point 1, about to be
+    // renamed into place, must survive shard 0 starting; shard 0's own leftover from a
+    // killed run (point 0) is removed.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), SCENARIO);
+    let out = dir.path().join("shared");
+    let points = out.join("points");
+    std::fs::create_dir_all(&points).unwrap();
+    let theirs = points.join(".capsim-tmp-999999-point-000001.json");
+    let ours = points.join(".capsim-tmp-999998-point-000000.json");
+    std::fs::write(&theirs, "{").unwrap();
+    std::fs::write(&ours, "{").unwrap();
+    let r = sweep(&scenario, &out, &["--shard", "0/2", "--quiet"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(
+        theirs.exists(),
+        "another shard's file in flight was removed"
+    );
+    assert!(!ours.exists(), "this shard's leftover was kept");
+}
+
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }

@@ -1,6 +1,6 @@
 //! Cumulative cash over time per strategy, with the spread across trials and break-even.
 
-use super::{Chart, PlotData, label_font, money_tick, padded_range, small_font, title_font};
+use super::{Chart, PlotData, label_font, money_tick, padded_range, small_font};
 use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -29,13 +29,13 @@ impl Chart<PlotData<'_>> for Cash {
                 .flat_map(|c| c.iter().flat_map(|m| [m.0, m.2]))
                 .chain(std::iter::once(0.0)),
         );
-        let mut chart = ChartBuilder::on(area)
-            .caption(format!("Cash paid so far, {}", d.horizon), title_font())
-            .margin(20)
-            .x_label_area_size(60)
-            .y_label_area_size(110)
-            .build_cartesian_2d(0.0..months.max(1) as f64, y.start.max(0.0)..y.end)
-            .map_err(|e| anyhow!("{e}"))?;
+        let mut chart = super::frame(
+            area,
+            format!("Cash paid so far, {}", d.horizon),
+            0.0..months.max(1) as f64,
+            y.start.max(0.0)..y.end,
+            110,
+        )?;
         chart
             .configure_mesh()
             .light_line_style(super::MINOR_GRID)
@@ -78,7 +78,7 @@ impl Chart<PlotData<'_>> for Cash {
                 .draw_series(LineSeries::new(median, style))
                 .map_err(|e| anyhow!("{e}"))?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+                .legend(super::legend_line(style));
             if let Some(m) = d.break_even[i]
                 && let Some(c) = cash.get(m - 1)
             {
@@ -90,14 +90,6 @@ impl Chart<PlotData<'_>> for Cash {
                     .map_err(|e| anyhow!("{e}"))?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.5))
-            .label_font(small_font())
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        Ok(())
+        super::legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }

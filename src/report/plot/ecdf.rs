@@ -1,6 +1,6 @@
 //! Empirical cumulative distributions of each strategy's total cost.
 
-use super::{Chart, PlotData, label_font, money_tick, padded_range, small_font, title_font};
+use super::{Chart, PlotData, label_font, money_tick, padded_range, small_font};
 use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -25,16 +25,13 @@ impl Chart<PlotData<'_>> for Ecdf {
         DB::ErrorType: 'static,
     {
         let range = padded_range(d.totals.iter().flat_map(|t| t.iter().copied()));
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                format!("Cumulative distribution of total cost, {}", d.horizon),
-                title_font(),
-            )
-            .margin(20)
-            .x_label_area_size(60)
-            .y_label_area_size(80)
-            .build_cartesian_2d(range.clone(), 0.0..1.0)
-            .map_err(|e| anyhow!("{e}"))?;
+        let mut chart = super::frame(
+            area,
+            format!("Cumulative distribution of total cost, {}", d.horizon),
+            range.clone(),
+            0.0..1.0,
+            80,
+        )?;
         chart
             .configure_mesh()
             .light_line_style(super::MINOR_GRID)
@@ -72,16 +69,8 @@ impl Chart<PlotData<'_>> for Ecdf {
                 .draw_series(LineSeries::new(points, style))
                 .map_err(|e| anyhow!("{e}"))?
                 .label(d.names[i].clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+                .legend(super::legend_line(style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.5))
-            .label_font(small_font())
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        Ok(())
+        super::legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }

@@ -1,6 +1,6 @@
 //! Paired savings of each strategy against pay-as-you-go, as boxes.
 
-use super::{Chart, PlotData, label_font, money_tick, padded_range, small_font, title_font};
+use super::{Chart, PlotData, label_font, money_tick, padded_range, small_font};
 use crate::stats::{quantile_sorted, sorted};
 use anyhow::anyhow;
 use plotters::coord::Shift;
@@ -50,19 +50,11 @@ impl Chart<PlotData<'_>> for Savings {
         );
         let k = rows.len().max(1);
         let names: Vec<String> = rows.iter().map(|&i| d.names[i].clone()).collect();
-        let mut chart = ChartBuilder::on(&main)
-            .caption(
-                format!(
-                    "Saving against pay-as-you-go in the same trial, {}",
-                    d.horizon
-                ),
-                title_font(),
-            )
-            .margin(20)
-            .x_label_area_size(60)
-            .y_label_area_size(240)
-            .build_cartesian_2d(range.clone(), -0.5..(k as f64 - 0.5))
-            .map_err(|e| anyhow!("{e}"))?;
+        let title = format!(
+            "Saving against pay-as-you-go in the same trial, {}",
+            d.horizon
+        );
+        let mut chart = super::frame(&main, title, range.clone(), -0.5..(k as f64 - 0.5), 240)?;
         chart
             .configure_mesh()
             .light_line_style(super::MINOR_GRID)
