@@ -33,9 +33,15 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(&format!(
-                    "{{bar:40}} {{pos}}/{{len}} {unit}, {{per_sec}}, ETA {{eta}}"
+                    "{{bar:40}} {{pos}}/{{len}} {unit}, {{rate}} {unit}/s, ETA {{eta}}"
                 ))
-                .expect("a valid template"),
+                .expect("a valid template")
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1}", state.per_sec());
+                    },
+                ),
             );
             Kind::Bar(bar)
         } else {
