@@ -8,6 +8,7 @@ mod fleet;
 mod golden;
 mod hand_example;
 mod montecarlo;
+mod profiles;
 mod properties;
 mod report;
 mod sweep;
