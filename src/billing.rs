@@ -1,4 +1,4 @@
-//! Charges, payment options and cash timing (SPEC sections 5, 10 and 11): a strategy's bill for
+//! Charges, payment options and cash timing (docs/spec.md, sections 5, 10 and 11): a strategy's bill for
 //! one trial, exact to the last digit.
 
 pub mod plan;
@@ -165,7 +165,7 @@ pub enum CashKind {
     UsageBill,
 }
 
-/// Every payment of `cash_total`, each at the instant it is paid (SPEC section 10): the fixed
+/// Every payment of `cash_total`, each at the instant it is paid (docs/spec.md, section 10): the fixed
 /// payments of the plan, and the usage charges of each bill period on that period's bill.
 /// The amounts sum to the bill's `cash_total`.
 pub fn cash_timeline(

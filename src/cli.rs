@@ -1,4 +1,4 @@
-//! The command line: one function per command (SPEC section 1).
+//! The command line: one function per command (docs/spec.md, section 1).
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};

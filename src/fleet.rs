@@ -1,4 +1,4 @@
-//! The VMs of one trial (SPEC sections 4 and 7): baseline VMs, events, Poisson arrivals with
+//! The VMs of one trial (docs/spec.md, sections 4 and 7): baseline VMs, events, Poisson arrivals with
 //! daily, weekly and growth patterns, lifetimes, and replayed traces.
 //!
 //! Every draw comes from a stream of its own, seeded from (seed, trial, fleet name, purpose),
@@ -226,7 +226,7 @@ pub struct Generator {
     pattern_base: Instant,
 }
 
-/// The longest warm-up (SPEC section 4: capped at one year of 365.25 days).
+/// The longest warm-up (docs/spec.md, section 4: capped at one year of 365.25 days).
 const MAX_WARMUP: i64 = YEAR_SECONDS;
 
 impl Generator {

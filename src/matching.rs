@@ -1,4 +1,4 @@
-//! The hourly matching core (SPEC section 5): subscriptions carry VMs instant by instant,
+//! The hourly matching core (docs/spec.md, section 5): subscriptions carry VMs instant by instant,
 //! then reservations are pooled over each hour, zonal before regional, in declaration order,
 //! each filling its eligible cells from the highest pay-as-you-go price per unit; capacity not
 //! used in the hour is lost; the rest is pay-as-you-go.

@@ -3,7 +3,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::str::FromStr;
 
-/// Digits kept when a value does not terminate (SPEC section 11).
+/// Digits kept when a value does not terminate (docs/spec.md, section 11).
 pub const JSON_DIGITS: u32 = 12;
 
 /// Parses a decimal written in a scenario: digits with an optional fraction, as in `"0.1520"`
@@ -41,7 +41,7 @@ pub fn parse_toml_number(text: &str) -> Option<Decimal> {
 }
 
 /// The exact JSON form of an amount: trailing zeros stripped, a value with more than
-/// [`JSON_DIGITS`] fractional digits rounded half-even (SPEC section 11).
+/// [`JSON_DIGITS`] fractional digits rounded half-even (docs/spec.md, section 11).
 pub fn json_string(value: Decimal) -> String {
     let mut v = value;
     if v.scale() > JSON_DIGITS {

@@ -1,4 +1,4 @@
-//! Trials in parallel (SPEC section 7): trial k's fleet comes from streams seeded from
+//! Trials in parallel (docs/spec.md, section 7): trial k's fleet comes from streams seeded from
 //! (seed, k), every strategy is billed on that same fleet, and results come back in trial order
 //! whatever the number of threads, so every sum and every file is bit-identical.
 

@@ -1,4 +1,4 @@
-//! The scenario file (SPEC section 3): read once into validated types, with one clear error
+//! The scenario file (docs/spec.md, section 3): read once into validated types, with one clear error
 //! per problem.
 
 pub mod dist;
@@ -1341,7 +1341,7 @@ fn read_strategies(
 }
 
 /// A subscription carries some of a (type, zone)'s VMs; when fleets there differ in Hybrid
-/// Benefit, which ones it carries would change the licence bill (SPEC section 11).
+/// Benefit, which ones it carries would change the licence bill (docs/spec.md, section 11).
 fn check_licence_mix(
     e: &Table<'_>,
     ti: usize,

@@ -1,4 +1,4 @@
-//! Statistics across trials (SPEC section 7), in `f64` from the exact per-trial totals:
+//! Statistics across trials (docs/spec.md, section 7), in `f64` from the exact per-trial totals:
 //! means with Student-t confidence intervals, type-7 quantiles, CVaR, the ECDF.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};

@@ -1,4 +1,4 @@
-//! Parameter sweeps (SPEC section 9): the points of a `[sweep]` grid run one after another with
+//! Parameter sweeps (docs/spec.md, section 9): the points of a `[sweep]` grid run one after another with
 //! the same trial seeds, each written atomically as soon as it is finished, so a killed run
 //! resumes where it stopped; shards split the points between machines and `merge` joins them.
 

@@ -1,5 +1,5 @@
 //! Time: UTC instants at one-second resolution, scenario durations with calendar months,
-//! the billing calendar zone and the zone of the demand patterns (SPEC section 2).
+//! the billing calendar zone and the zone of the demand patterns (docs/spec.md, section 2).
 
 use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeZone, Timelike, Utc};
 use std::fmt;

@@ -1,5 +1,5 @@
 //! Hourly usage of one trial: running seconds per billing hour and (type, zone) cell, and what
-//! the subscription integral needs (SPEC section 4).
+//! the subscription integral needs (docs/spec.md, section 4).
 //!
 //! A VM costs O(1) to add whatever its length: full hours go through difference arrays that
 //! are summed once when the trial's fleet is complete.

@@ -1,6 +1,6 @@
 //! What a strategy buys, laid out on the hour grid once per scenario: periods and renewals,
 //! reservation capacity per hour, subscribed instances over time, and every charge that does not
-//! depend on the trial's fleet (SPEC sections 5 and 11).
+//! depend on the trial's fleet (docs/spec.md, sections 5 and 11).
 
 use super::profile::{Billing, Payment, Period};
 use crate::scenario::{Scenario, Strategy};

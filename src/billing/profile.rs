@@ -1,4 +1,4 @@
-//! Billing profiles: the providers' time and cash rules (SPEC section 5), each overridable in
+//! Billing profiles: the providers' time and cash rules (docs/spec.md, section 5), each overridable in
 //! `[billing]`. The Alibaba reservation and subscription windows live here and nowhere else.
 
 use crate::time::{self, Duration, Instant};
@@ -270,7 +270,7 @@ impl Billing {
         }
     }
 
-    /// The period that renews `previous` for another `term` (SPEC section 11): it starts where
+    /// The period that renews `previous` for another `term` (docs/spec.md, section 11): it starts where
     /// the previous one ended; under Alibaba's window the expiration day moves by the term.
     pub fn renew_reservation(&self, previous: &Period, term: Duration) -> Period {
         self.renew(self.reservation_window, previous, term)
@@ -391,7 +391,7 @@ mod tests {
 
     #[test]
     fn alibaba_renewals_chain_from_the_clamped_expiration_day() {
-        // Jan 31 + 1mo = Feb 28, + 1mo = Mar 28 (SPEC section 11).
+        // Jan 31 + 1mo = Feb 28, + 1mo = Mar 28 (docs/spec.md, section 11).
         let billing = Billing::defaults(Profile::Alibaba);
         let at = parse_instant("2021-12-31T10:00:00+08:00").unwrap();
         let p = billing.subscription_period(at, Duration::Months(1));

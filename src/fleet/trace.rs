@@ -1,4 +1,4 @@
-//! Trace files: `id,instance_type,zone,start,end`, one VM per row (SPEC section 11).
+//! Trace files: `id,instance_type,zone,start,end`, one VM per row (docs/spec.md, section 11).
 
 use crate::error::InputError;
 use crate::scenario::TraceVm;

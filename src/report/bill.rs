@@ -1,4 +1,4 @@
-//! `capsim bill`: one trial's itemised bills as JSON or as a readable table (SPEC section 1).
+//! `capsim bill`: one trial's itemised bills as JSON or as a readable table (docs/spec.md, section 1).
 
 use super::table::Table;
 use crate::billing::Bill;
@@ -82,7 +82,7 @@ struct HourJson<'a> {
     payg_seconds: String,
 }
 
-/// `reserved_seconds` and `payg_seconds` of an hour row (SPEC section 11): covered
+/// `reserved_seconds` and `payg_seconds` of an hour row (docs/spec.md, section 11): covered
 /// unit-seconds over the cell type's units, and what is left of the usage.
 fn split(usage: u64, carried: u64, covered: u64, units: u64) -> (Decimal, Decimal) {
     let reserved = Decimal::from(covered) / Decimal::from(units);

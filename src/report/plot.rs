@@ -1,4 +1,4 @@
-//! Charts of a run, each as PNG and SVG at 1200 x 800 (SPEC section 8). Each chart is one
+//! Charts of a run, each as PNG and SVG at 1200 x 800 (docs/spec.md, section 8). Each chart is one
 //! file behind the [`Chart`] trait; this module holds what they share: the data, one colour
 //! per strategy, fonts and axis formats.
 

@@ -1,4 +1,4 @@
-//! The summary of a run (SPEC sections 7 and 8): per-strategy statistics of the trials, the
+//! The summary of a run (docs/spec.md, sections 7 and 8): per-strategy statistics of the trials, the
 //! paired savings against pay-as-you-go, the chance of being cheapest, the cash view, and
 //! whether the trials were enough to tell the two cheapest strategies apart.
 

@@ -1,5 +1,5 @@
 //! The report of a run in a planner's words: a verdict with its uncertainty, the strategy
-//! table, the cash view, the charts and the scenario's key inputs (SPEC section 8).
+//! table, the cash view, the charts and the scenario's key inputs (docs/spec.md, section 8).
 
 use super::document::{Block, Document};
 use super::summary::{StrategyJson, SummaryJson};

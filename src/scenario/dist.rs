@@ -1,5 +1,5 @@
 //! Numbers that may be uncertain: a fixed value or a distribution drawn once per trial
-//! (SPEC section 3), and the lifetime distributions drawn per VM.
+//! (docs/spec.md, section 3), and the lifetime distributions drawn per VM.
 
 use super::read::{Node, Table, one_of};
 use crate::error::InputError;

@@ -268,7 +268,7 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// A duration string (SPEC section 2).
+    /// A duration string (docs/spec.md, section 2).
     pub fn duration(&self) -> Result<Duration, InputError> {
         match self.value {
             DeValue::String(s) => s

@@ -1,4 +1,4 @@
-//! The `[sweep]` grid (SPEC section 9): key paths into the scenario, lists and ranges of
+//! The `[sweep]` grid (docs/spec.md, section 9): key paths into the scenario, lists and ranges of
 //! values, and the scenario of each point. Every value is checked when the file is read, by
 //! building the scenario it makes.
 

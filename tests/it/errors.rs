@@ -1,5 +1,5 @@
 //! Bad input: one exact message per problem, naming the file, the key path, the line and
-//! column, what was found and what is allowed (SPEC section 1).
+//! column, what was found and what is allowed (docs/spec.md, section 1).
 
 use super::common::{capsim, load_text};
 use capsim::scenario::Scenario;

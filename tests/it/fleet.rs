@@ -1,4 +1,4 @@
-//! Fleets from baseline VMs, events and traces, clipped to the horizon (SPEC section 4).
+//! Fleets from baseline VMs, events and traces, clipped to the horizon (docs/spec.md, section 4).
 
 use super::common::{bills, d, load_text};
 use capsim::engine::Engine;

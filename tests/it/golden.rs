@@ -1,4 +1,4 @@
-//! Golden vendor cases G1-G7 (SPEC section 6).
+//! Golden vendor cases G1-G7 (docs/spec.md, section 6).
 //!
 //! Each case is a scenario file in `scenarios/golden/` whose comment block names the vendor
 //! source and works the expected bill out by hand; the arithmetic is repeated next to the
@@ -252,7 +252,7 @@ fn g1_azure_pooling_library() {
     let ri = bill_of(&bills, "ri");
     check_bill(ri, G1_RI);
     check_bill(bill_of(&bills, "payg"), G1_PAYG);
-    // SPEC G1 in its own words: payg_compute = 2.75 x payg_hourly and
+    // docs/spec.md G1 in its own words: payg_compute = 2.75 x payg_hourly and
     // used_unit_seconds = 4 x 3,600 x units.
     assert_eq!(ri.payg_compute, d("2.75") * d("0.2"));
     assert_eq!(ri.used_unit_seconds, d("4") * d("3600") * d("2"));
@@ -813,7 +813,7 @@ fn expected_flows(want: &[(&str, CashKind, &str)]) -> Vec<(i64, String, Decimal)
     out
 }
 
-/// NPV of hand-derived `(instant, amount)` payments (SPEC section 10), in f64.
+/// NPV of hand-derived `(instant, amount)` payments (docs/spec.md, section 10), in f64.
 fn hand_npv(start: i64, rate: f64, payments: &[(&str, f64)]) -> f64 {
     payments
         .iter()
@@ -833,7 +833,7 @@ fn g5_auto_deduction_moves_cash_not_cost() {
     // Same amounts: every bill field agrees (the strategy name too).
     assert_eq!(on, off);
 
-    // Each timeline sums to cash_total exactly (SPEC section 10).
+    // Each timeline sums to cash_total exactly (docs/spec.md, section 10).
     let sum_on: Decimal = flows_on.iter().map(|f| f.amount).sum();
     let sum_off: Decimal = flows_off.iter().map(|f| f.amount).sum();
     assert_eq!(sum_on, d("12916"));
@@ -883,7 +883,7 @@ fn g5_auto_deduction_moves_cash_not_cost() {
     assert_eq!(deductions, [at("2026-01-30T17:00:00Z")]);
     assert!(flows_off.iter().all(|f| f.kind != deducted));
 
-    // NPV at 8% a year, from the hand-derived payments (SPEC section 10).
+    // NPV at 8% a year, from the hand-derived payments (docs/spec.md, section 10).
     let start = s_on.start;
     let want_on = hand_npv(
         start,

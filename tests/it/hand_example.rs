@@ -1,7 +1,7 @@
 //! A multi-day, multi-type, two-zone example billed by hand.
 //!
 //! Scenario: `tests/data/hand/multiday.toml` with its trace `multiday.csv` (the TOML's comment
-//! block describes the example). Every number asserted below was computed by hand from SPEC
+//! block describes the example). Every number asserted below was computed by hand from docs/spec.md
 //! sections 2-5 and 11; the steps are written out here.
 //!
 //! # Notation
@@ -9,7 +9,7 @@
 //! Horizon [2026-03-01T00:00Z, 2026-03-04T00:00Z) = 72 hours = 259,200 s. `hN` is the hour
 //! starting N hours after the start (h6 = Mar 1 06:00, h26 = Mar 2 02:00, h54 = Mar 3 06:00).
 //! "u" = unit-seconds. Cells: (type, zone). Units: c.small 1, m.large 2, m.xlarge 4.
-//! Fill order of a size-flexible family-m reservation (SPEC 5.2, 11): payg/units, highest first:
+//! Fill order of a size-flexible family-m reservation (docs/spec.md 5.2, 11): payg/units, highest first:
 //! m.xlarge 0.24/4 = 0.06 > m.large 0.10/2 = 0.05; then zone name: z1 before z2. So:
 //! (m.xlarge, z1), (m.xlarge, z2), (m.large, z1), (m.large, z2).
 //!
