@@ -75,11 +75,6 @@ impl Progress {
         }
     }
 
-    /// Seconds since the start.
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
-
     /// `n` more items are done.
     pub fn inc(&mut self, n: u64) {
         self.done += n;

@@ -344,16 +344,6 @@ impl Scenario {
         scenario.sweep = sweep::read(&scenario, &loader)?;
         Ok(scenario)
     }
-
-    /// The type with this name.
-    pub fn type_index(&self, name: &str) -> Option<usize> {
-        self.types.iter().position(|t| t.name == name)
-    }
-
-    /// The folder relative paths in the scenario are read from.
-    pub fn base_dir(&self) -> PathBuf {
-        base_dir(&self.file)
-    }
 }
 
 /// A human reason for an I/O failure, without Rust's error codes.

@@ -201,21 +201,6 @@ impl Param {
             v
         }
     }
-
-    /// The distribution's mean before truncation (for warm-up lengths and messages).
-    pub fn nominal_mean(&self) -> f64 {
-        match &self.value {
-            ParamValue::Fixed(v) => *v,
-            ParamValue::Normal { mean, .. } => *mean,
-            ParamValue::Uniform { low, high } => (low + high) / 2.0,
-            ParamValue::Triangular { min, mode, max } => (min + mode + max) / 3.0,
-            ParamValue::LogNormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
-            ParamValue::Choice { values, weights } => {
-                let total: f64 = weights.iter().sum();
-                values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
-            }
-        }
-    }
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -49,8 +49,8 @@ impl Chart<PlotData<'_>> for Ecdf {
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
         for (i, totals) in d.totals.iter().enumerate() {
-            let sorted = crate::stats::sorted(totals);
-            let n = sorted.len();
+            let ecdf = crate::stats::ecdf(totals);
+            let n = ecdf.len();
             if n == 0 {
                 continue;
             }
@@ -58,9 +58,9 @@ impl Chart<PlotData<'_>> for Ecdf {
             let mut points = vec![(range.start, 0.0)];
             let mut previous = 0.0;
             for k in (0..n).step_by(step).chain(std::iter::once(n - 1)) {
-                let share = (k + 1) as f64 / n as f64;
-                points.push((sorted[k], previous));
-                points.push((sorted[k], share));
+                let (value, share) = ecdf[k];
+                points.push((value, previous));
+                points.push((value, share));
                 previous = share;
             }
             points.push((range.end, 1.0));
