@@ -8,7 +8,7 @@ use crate::matching::Matched;
 use crate::money::ratio;
 use crate::scenario::Scenario;
 use crate::time::{HOUR, Instant};
-use crate::usage::{Layout, Licence, Usage};
+use crate::usage::{Layout, Usage};
 use plan::{PayoutKind, Plan};
 use rust_decimal::Decimal;
 
@@ -74,13 +74,11 @@ impl Bill {
                 .map(|b| u128::from(m.uncarried_seconds[b * nc + c]))
                 .sum();
             payg_by_type[cell.instance_type] += payg;
-            let licensed = match layout.licence[c] {
-                Licence::None => 0,
-                Licence::All => uncarried,
-                Licence::Mixed => (0..bills)
+            let licensed = layout.licence[c].seconds(uncarried, || {
+                (0..bills)
                     .map(|b| u128::from(usage.licensed[b * nc + c]))
-                    .sum(),
-            };
+                    .sum()
+            });
             software_num += t.license_hourly * dec(licensed) + t.software_hourly * dec(uncarried);
             storage_num += t.storage_network_hourly * dec(uncarried);
             covered_seconds += ratio(
@@ -193,11 +191,7 @@ pub fn cash_timeline(
             let k = b * nc + c;
             let payg = m.payg_unit_seconds[k];
             let uncarried = u128::from(m.uncarried_seconds[k]);
-            let licensed = match layout.licence[c] {
-                Licence::None => 0,
-                Licence::All => uncarried,
-                Licence::Mixed => u128::from(usage.licensed[k]),
-            };
+            let licensed = layout.licence[c].seconds(uncarried, || u128::from(usage.licensed[k]));
             if payg > 0 {
                 amount += t.payg_hourly * dec(payg) / (Decimal::from(t.units_scaled) * hour);
             }

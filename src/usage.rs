@@ -27,6 +27,18 @@ pub enum Licence {
     Mixed,
 }
 
+impl Licence {
+    /// The seconds of a cell that pay its licence: none, every second not carried by a
+    /// subscription (`uncarried`), or the seconds counted for licensed fleets (`counted`).
+    pub fn seconds(self, uncarried: u128, counted: impl FnOnce() -> u128) -> u128 {
+        match self {
+            Licence::None => 0,
+            Licence::All => uncarried,
+            Licence::Mixed => counted(),
+        }
+    }
+}
+
 /// The hour grid and the cells of a scenario: fixed for all trials.
 #[derive(Clone, Debug)]
 pub struct Layout {
