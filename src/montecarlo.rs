@@ -49,6 +49,15 @@ pub struct TrialResult {
     pub outcomes: Vec<Outcome>,
 }
 
+impl TrialResult {
+    /// The trial's lowest total (amortized) and how many strategies share it.
+    pub fn cheapest(&self) -> (Decimal, usize) {
+        let totals = self.outcomes.iter().map(|o| o.bill.amortized_total);
+        let cheapest = totals.clone().min().unwrap_or_default();
+        (cheapest, totals.filter(|&v| v == cheapest).count())
+    }
+}
+
 /// The months of the cash view: month m (1-based) is `[start + (m-1) months, start + m months)`
 /// on the billing calendar; payments after the horizon (the last monthly bill) fall in the
 /// months after it.
@@ -384,8 +393,8 @@ impl Samples {
     pub fn add(&mut self, t: &TrialResult) {
         self.n += 1;
         let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
-        let cheapest = totals.iter().copied().min().unwrap_or_default();
-        let ties = totals.iter().filter(|&&v| v == cheapest).count() as f64;
+        let (cheapest, ties) = t.cheapest();
+        let ties = ties as f64;
         let payg = totals[0];
         for ((s, o), total) in self.strategies.iter_mut().zip(&t.outcomes).zip(&totals) {
             let b = &o.bill;

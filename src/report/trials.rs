@@ -25,8 +25,7 @@ impl TrialsCsv {
     /// Appends the rows of one trial (every strategy, `payg` first).
     pub fn add(&mut self, names: &[String], t: &TrialResult) -> anyhow::Result<()> {
         let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
-        let cheapest = totals.iter().copied().min().unwrap_or_default();
-        let ties = totals.iter().filter(|&&v| v == cheapest).count();
+        let (cheapest, ties) = t.cheapest();
         let w = self.file.writer();
         for ((name, o), total) in names.iter().zip(&t.outcomes).zip(&totals) {
             let b = &o.bill;
