@@ -297,12 +297,7 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
         }
         let summary = summarize(&engine, &samples, settings.seed, trials, false);
         let best = summary
-            .strategies
-            .iter()
-            .min_by(|a, b| {
-                let m = |x: &str| x.parse::<f64>().unwrap_or(f64::INFINITY);
-                m(&a.total.mean).total_cmp(&m(&b.total.mean))
-            })
+            .cheapest(0)
             .map(|x| (x.name.clone(), x.total.mean.clone()))
             .unwrap_or_default();
         let file = PointFile {

@@ -172,6 +172,24 @@ pub struct SummaryJson {
     pub strategies: Vec<StrategyJson>,
 }
 
+impl StrategyJson {
+    /// The mean total as a number.
+    pub fn mean_total(&self) -> f64 {
+        self.total.mean.parse().unwrap_or(f64::INFINITY)
+    }
+}
+
+impl SummaryJson {
+    /// The strategy with the lowest mean total among those from position `from` on (0: all,
+    /// 1: all but pay-as-you-go); ties go to the first in the file.
+    pub fn cheapest(&self, from: usize) -> Option<&StrategyJson> {
+        self.strategies
+            .iter()
+            .skip(from)
+            .min_by(|a, b| a.mean_total().total_cmp(&b.mean_total()))
+    }
+}
+
 /// An `f64` amount as a decimal string, to the cent.
 pub fn cents(v: f64) -> String {
     let s = format!("{v:.2}");

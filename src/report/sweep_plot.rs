@@ -256,9 +256,12 @@ impl Chart<Grid<'_>> for BestMap {
             for r in 0..rows {
                 let p = f.point_at(&[c, r]);
                 let s = &g.points[p].summary;
-                let best = (0..g.names.len())
-                    .min_by(|&a, &b| g.mean(p, a).total_cmp(&g.mean(p, b)).then(a.cmp(&b)))
-                    .expect("strategies");
+                let cheapest = s.cheapest(0).expect("payg is always there");
+                let best = s
+                    .strategies
+                    .iter()
+                    .position(|x| x.name == cheapest.name)
+                    .expect("found there");
                 used[best] = true;
                 let (x, y) = (c as f64, r as f64);
                 chart

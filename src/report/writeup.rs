@@ -49,26 +49,21 @@ fn percent(v: f64) -> String {
 pub fn verdict(summary: &SummaryJson) -> Vec<String> {
     let cur = &summary.currency;
     let payg = &summary.strategies[0];
-    let best = summary
-        .strategies
-        .iter()
-        .min_by(|a, b| number(&a.total.mean).total_cmp(&number(&b.total.mean)))
-        .expect("payg is always there");
+    let best = summary.cheapest(0).expect("payg is always there");
     let mut out = Vec::new();
     if best.name == payg.name {
-        out.push(format!(
-            "**Pay-as-you-go has the lowest expected cost: {} {cur} over the horizon.** None of the strategies saves money on average; the cheapest of them, {}, costs {} {cur} more.",
-            money(&payg.total.mean),
-            summary.strategies.iter().skip(1).min_by(|a, b| number(&a.total.mean).total_cmp(&number(&b.total.mean))).map_or("none".to_string(), |s| s.name.clone()),
-            summary
-                .strategies
-                .iter()
-                .skip(1)
-                .map(|s| number(&s.total.mean) - number(&payg.total.mean))
-                .fold(f64::INFINITY, f64::min)
-                .max(0.0)
-                .round()
-        ));
+        out.push(match summary.cheapest(1) {
+            Some(other) => format!(
+                "**Pay-as-you-go has the lowest expected cost: {} {cur} over the horizon.** None of the strategies saves money on average; the cheapest of them, {}, costs {} {cur} more.",
+                money(&payg.total.mean),
+                other.name,
+                (other.mean_total() - payg.mean_total()).max(0.0).round()
+            ),
+            None => format!(
+                "**Pay-as-you-go costs {} {cur} over the horizon.** The scenario defines no purchase strategy to compare it with.",
+                money(&payg.total.mean)
+            ),
+        });
     } else {
         let sv = &best.savings_vs_payg;
         let payg_mean = number(&payg.total.mean);

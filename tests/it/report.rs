@@ -207,3 +207,17 @@ name = "nothing-reserved"
             .starts_with('.'))
     );
 }
+
+#[test]
+fn a_scenario_without_strategies_says_so() {
+    // Only pay-as-you-go: one VM at 1 an hour for 365 days, 8,760; nothing to compare it with.
+    let dir = tempfile::tempdir().unwrap();
+    let text = &CASH[..CASH.find("[[strategy]]").unwrap()];
+    let (summary, _) = run(text, dir.path());
+    assert_eq!(summary["strategies"].as_array().unwrap().len(), 1);
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        md.contains("**Pay-as-you-go costs 8,760.00 USD over the horizon.** The scenario defines no purchase strategy to compare it with."),
+        "{md}"
+    );
+}
