@@ -10,7 +10,7 @@ use std::hint::black_box;
 fn matching(c: &mut Criterion) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/data/matching.toml");
     let s = Scenario::load(path).expect("the benchmark scenario is valid");
-    let engine = Engine::new(&s);
+    let engine = Engine::new(&s).expect("engine");
     let mut ws = engine.workspace();
     engine.fill(s.seed, 0, &mut ws);
     let cell_hours = (engine.layout.hours * engine.layout.cells.len()) as u64;

@@ -20,7 +20,7 @@ impl VmSink for Count {
 fn trial(c: &mut Criterion) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bench.toml");
     let s = Scenario::load(path).expect("the benchmark scenario is valid");
-    let engine = Engine::new(&s);
+    let engine = Engine::new(&s).expect("engine");
     let runner = Runner::new(&engine);
     let mut ws = engine.workspace();
 

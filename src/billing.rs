@@ -1,15 +1,16 @@
-//! Charges, payment options and cash timing (docs/spec.md, sections 5, 10 and 11): a strategy's bill for
-//! one trial, exact to the last digit.
+//! A strategy's bill for one trial, read from its charges (docs/spec.md, sections 5 and 10): the
+//! plan's charges that do not depend on the fleet, and the usage charges of each pool, bill
+//! period by bill period, priced by [`PoolPrices::charges`]. Exact to the last digit.
 
-pub mod plan;
-pub mod profile;
-
+use crate::charge::{
+    Breakdown, Charge, ChargeKind, Component, ExactSum, Horizon, Overflow, PoolPrices, PoolUse,
+};
 use crate::matching::Matched;
 use crate::money::ratio;
+use crate::purchase::Plan;
 use crate::scenario::Scenario;
-use crate::time::{HOUR, Instant};
+use crate::time::Instant;
 use crate::usage::{Layout, Usage};
-use plan::{PayoutKind, Plan};
 use rust_decimal::Decimal;
 
 /// One strategy's bill for one trial.
@@ -17,19 +18,9 @@ use rust_decimal::Decimal;
 pub struct Bill {
     /// The strategy.
     pub strategy: String,
-    /// Upfront payments and `monthly` instalments paid in the horizon.
-    pub upfront: Decimal,
-    /// Hourly reservation fees of active seconds in the horizon.
-    pub commitment_recurring: Decimal,
-    /// Compute seconds neither subscribed nor reserved, at pay-as-you-go prices.
-    pub payg_compute: Decimal,
-    /// Licence and other software of seconds not carried by a subscription.
-    pub software: Decimal,
-    /// Disks and network of seconds not carried by a subscription.
-    pub storage_network: Decimal,
-    /// Subscription fees paid in the horizon.
-    pub subscription: Decimal,
-    /// Everything paid for the horizon: the sum of the six above.
+    /// Cash inside the horizon, per cost component.
+    pub breakdown: Breakdown,
+    /// Everything paid for the horizon: the sum of the components.
     pub cash_total: Decimal,
     /// Prepaid amounts spread over their active seconds, the in-horizon share, plus the rest:
     /// the headline total.
@@ -56,91 +47,136 @@ pub struct Bill {
     pub coverage: Decimal,
 }
 
-impl Bill {
-    /// The bill of a strategy for one trial, from its plan and the trial's matching.
-    pub fn new(s: &Scenario, layout: &Layout, plan: &Plan, usage: &Usage, m: &Matched) -> Bill {
-        let nc = layout.cells.len();
-        let bills = layout.bills();
-        let mut payg_by_type = vec![0u128; s.types.len()];
-        let mut software_num = Decimal::ZERO;
-        let mut storage_num = Decimal::ZERO;
-        let mut covered_seconds = Decimal::ZERO;
-        let mut used_unit_seconds: u128 = 0;
-        let mut usage_seconds: u128 = 0;
-        for (c, cell) in layout.cells.iter().enumerate() {
-            let t = &s.types[cell.instance_type];
-            let payg: u128 = (0..bills).map(|b| m.payg_unit_seconds[b * nc + c]).sum();
-            let uncarried: u128 = (0..bills)
-                .map(|b| u128::from(m.uncarried_seconds[b * nc + c]))
-                .sum();
-            payg_by_type[cell.instance_type] += payg;
-            let licensed = layout.licence[c].seconds(uncarried, || {
-                (0..bills)
-                    .map(|b| u128::from(usage.licensed[b * nc + c]))
-                    .sum()
-            });
-            software_num += t.license_hourly * dec(licensed) + t.software_hourly * dec(uncarried);
-            storage_num += t.storage_network_hourly * dec(uncarried);
-            covered_seconds += ratio(
-                dec(m.covered_unit_seconds[c]),
-                Decimal::from(layout.units[c]),
-            );
-            used_unit_seconds += m.covered_unit_seconds[c];
-            usage_seconds += uncarried + u128::from(m.carried_seconds[c]);
-        }
-        let hour = Decimal::from(HOUR);
-        let payg_compute: Decimal = s
-            .types
-            .iter()
-            .zip(&payg_by_type)
-            .filter(|(_, us)| **us > 0)
-            .map(|(t, us)| t.payg_hourly * dec(*us) / (Decimal::from(t.units_scaled) * hour))
-            .sum();
-        let software = software_num / hour;
-        let storage_network = storage_num / hour;
-        let f = &plan.fixed;
-        let cash_total = f.upfront
-            + f.commitment_recurring
-            + payg_compute
-            + software
-            + storage_network
-            + f.subscription;
-        let amortized_total = f.amortized_prepaid
-            + f.commitment_recurring
-            + payg_compute
-            + software
-            + storage_network;
-        let scale = Decimal::from(s.unit_scale);
-        let carried_seconds: u128 = m.carried_seconds.iter().map(|&c| u128::from(c)).sum();
-        let reserved_unit_seconds = dec(f.reserved_unit_seconds) / scale;
-        let used = dec(used_unit_seconds) / scale;
-        Bill {
-            strategy: plan.name.clone(),
-            upfront: f.upfront,
-            commitment_recurring: f.commitment_recurring,
-            payg_compute,
-            software,
-            storage_network,
-            subscription: f.subscription,
-            cash_total,
-            amortized_total,
-            obligation_after_horizon: f.obligation_after_horizon,
-            reserved_unit_seconds,
-            used_unit_seconds: used,
-            subscribed_seconds: f.subscribed_seconds,
-            carried_seconds,
-            covered_seconds,
-            usage_seconds,
-            utilization: ratio(used, reserved_unit_seconds),
-            subscription_utilization: ratio(dec(carried_seconds), dec(f.subscribed_seconds)),
-            coverage: ratio(dec(carried_seconds) + covered_seconds, dec(usage_seconds)),
-        }
+impl std::ops::Index<Component> for Bill {
+    type Output = Decimal;
+    fn index(&self, c: Component) -> &Decimal {
+        &self.breakdown[c]
     }
 }
 
+/// The prices of every cell of a layout.
+pub fn pool_prices(s: &Scenario, layout: &Layout) -> Vec<PoolPrices> {
+    layout
+        .cells
+        .iter()
+        .map(|cell| {
+            let t = &s.types[cell.instance_type];
+            PoolPrices {
+                payg_hourly: t.payg_hourly,
+                units_scaled: t.units_scaled,
+                license_hourly: t.license_hourly,
+                software_hourly: t.software_hourly,
+                storage_network_hourly: t.storage_network_hourly,
+            }
+        })
+        .collect()
+}
+
+/// What a trial's matching left each pool to pay in bill period `b`.
+#[inline]
+fn pool_use(layout: &Layout, usage: &Usage, m: &Matched, b: usize, c: usize) -> PoolUse {
+    let k = b * layout.cells.len() + c;
+    let uncarried = u128::from(m.uncarried_seconds[k]);
+    PoolUse {
+        payg_unit_seconds: m.payg_unit_seconds[k],
+        uncarried_seconds: uncarried,
+        licensed_seconds: layout.licence[c].seconds(uncarried, || u128::from(usage.licensed[k])),
+    }
+}
+
+/// Sends every usage charge of a matching to `emit`, bill period by bill period, with the bill
+/// period's index.
+pub fn usage_charges(
+    layout: &Layout,
+    prices: &[PoolPrices],
+    usage: &Usage,
+    m: &Matched,
+    mut emit: impl FnMut(usize, Charge) -> Result<(), Overflow>,
+) -> Result<(), Overflow> {
+    for b in 0..layout.bills() {
+        let span = layout.bill_span(b);
+        for (c, p) in prices.iter().enumerate() {
+            let used = pool_use(layout, usage, m, b, c);
+            p.charges(c, used, span, layout.bill_dates[b], |ch| emit(b, ch))?;
+        }
+    }
+    Ok(())
+}
+
+/// The bill of a plan on a trial's matching. `on_bill_period` sees, for each bill period, the
+/// exact sum of its usage charges (paid on that period's bill date).
+pub fn bill(
+    s: &Scenario,
+    layout: &Layout,
+    prices: &[PoolPrices],
+    plan: &Plan,
+    usage: &Usage,
+    m: &Matched,
+    mut on_bill_period: impl FnMut(usize, &ExactSum),
+) -> Result<Bill, Overflow> {
+    let mut totals = plan.totals.clone();
+    let mut period = ExactSum::default();
+    let mut current = 0;
+    usage_charges(layout, prices, usage, m, |b, ch| {
+        if b != current {
+            on_bill_period(current, &period);
+            period.clear();
+            current = b;
+        }
+        period.add(ch.amount)?;
+        totals.add(&ch)
+    })?;
+    if layout.bills() > 0 {
+        on_bill_period(current, &period);
+    }
+
+    let mut covered_seconds = Decimal::ZERO;
+    let mut used_unit_seconds: u128 = 0;
+    let mut usage_seconds: u128 = 0;
+    let bills = layout.bills();
+    let nc = layout.cells.len();
+    for c in 0..nc {
+        covered_seconds += ratio(
+            dec(m.covered_unit_seconds[c])?,
+            Decimal::from(layout.units[c]),
+        );
+        used_unit_seconds += m.covered_unit_seconds[c];
+        let uncarried: u128 = (0..bills)
+            .map(|b| u128::from(m.uncarried_seconds[b * nc + c]))
+            .sum();
+        usage_seconds += uncarried + u128::from(m.carried_seconds[c]);
+    }
+    let mut breakdown = Breakdown::default();
+    for (v, sum) in breakdown.0.iter_mut().zip(&totals.components) {
+        *v = sum.value()?;
+    }
+    let scale = Decimal::from(s.unit_scale);
+    let carried_seconds: u128 = m.carried_seconds.iter().map(|&c| u128::from(c)).sum();
+    let reserved_unit_seconds = dec(plan.reserved_unit_seconds)? / scale;
+    let used = dec(used_unit_seconds)? / scale;
+    let (carried, subscribed) = (dec(carried_seconds)?, dec(plan.subscribed_seconds)?);
+    Ok(Bill {
+        strategy: plan.name.clone(),
+        cash_total: breakdown.total()?,
+        breakdown,
+        amortized_total: totals.amortized.value()?,
+        obligation_after_horizon: totals.after_horizon.value()?,
+        reserved_unit_seconds,
+        used_unit_seconds: used,
+        subscribed_seconds: plan.subscribed_seconds,
+        carried_seconds,
+        covered_seconds,
+        usage_seconds,
+        utilization: ratio(used, reserved_unit_seconds),
+        subscription_utilization: ratio(carried, subscribed),
+        coverage: ratio(carried + covered_seconds, dec(usage_seconds)?),
+    })
+}
+
 /// A whole number as a decimal.
-pub(crate) fn dec(v: u128) -> Decimal {
-    Decimal::from_i128_with_scale(i128::try_from(v).expect("fits"), 0)
+pub(crate) fn dec(v: u128) -> Result<Decimal, Overflow> {
+    let v = i128::try_from(v).map_err(|_| Overflow)?;
+    Decimal::try_from_i128_with_scale(v, 0).map_err(|_| Overflow)
 }
 
 /// One payment of the cash timeline.
@@ -157,58 +193,62 @@ pub struct CashFlow {
 /// What a payment of the cash timeline is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CashKind {
-    /// A payment that does not depend on the fleet.
-    Fixed(PayoutKind),
+    /// A charge of the plan that does not depend on the fleet.
+    Fixed(ChargeKind),
     /// Pay-as-you-go compute, software, storage and network of a bill period, on its bill.
     UsageBill,
 }
 
-/// Every payment of `cash_total`, each at the instant it is paid (docs/spec.md, section 10): the fixed
-/// payments of the plan, and the usage charges of each bill period on that period's bill.
-/// The amounts sum to the bill's `cash_total`.
+/// Every payment of `cash_total`, each at the instant it is paid (docs/spec.md, section 10): the
+/// plan's charges inside the horizon, payments of one kind at one instant joined, and the usage
+/// charges of each bill period on that period's bill. The amounts sum to the bill's
+/// `cash_total`.
 pub fn cash_timeline(
-    s: &Scenario,
     layout: &Layout,
+    prices: &[PoolPrices],
     plan: &Plan,
     usage: &Usage,
     m: &Matched,
-) -> Vec<CashFlow> {
-    let nc = layout.cells.len();
-    let hour = Decimal::from(HOUR);
-    let mut out: Vec<CashFlow> = plan
-        .payouts
+) -> Result<Vec<CashFlow>, Overflow> {
+    let mut out: Vec<CashFlow> = Vec::new();
+    let mut joined = ExactSum::default();
+    let inside: Vec<&Charge> = plan
+        .charges
         .iter()
-        .map(|p| CashFlow {
-            at: p.at,
-            amount: p.amount,
-            kind: CashKind::Fixed(p.kind),
-        })
+        .filter(|c| c.horizon == Horizon::Inside)
         .collect();
-    for b in 0..layout.bills() {
-        let mut amount = Decimal::ZERO;
-        for (c, cell) in layout.cells.iter().enumerate() {
-            let t = &s.types[cell.instance_type];
-            let k = b * nc + c;
-            let payg = m.payg_unit_seconds[k];
-            let uncarried = u128::from(m.uncarried_seconds[k]);
-            let licensed = layout.licence[c].seconds(uncarried, || u128::from(usage.licensed[k]));
-            if payg > 0 {
-                amount += t.payg_hourly * dec(payg) / (Decimal::from(t.units_scaled) * hour);
-            }
-            amount += (t.license_hourly * dec(licensed)
-                + (t.software_hourly + t.storage_network_hourly) * dec(uncarried))
-                / hour;
+    for (i, c) in inside.iter().enumerate() {
+        joined.add(c.amount)?;
+        let last = inside
+            .get(i + 1)
+            .is_none_or(|n| n.paid_at != c.paid_at || n.kind != c.kind);
+        if last {
+            out.push(CashFlow {
+                at: c.paid_at,
+                amount: joined.value()?,
+                kind: CashKind::Fixed(c.kind),
+            });
+            joined.clear();
         }
-        if !amount.is_zero() {
+    }
+    let mut per_bill = vec![ExactSum::default(); layout.bills()];
+    usage_charges(layout, prices, usage, m, |b, ch| per_bill[b].add(ch.amount))?;
+    for (b, sum) in per_bill.iter().enumerate() {
+        if !sum.is_zero() {
             out.push(CashFlow {
                 at: layout.bill_dates[b],
-                amount,
+                amount: sum.value()?,
                 kind: CashKind::UsageBill,
             });
         }
     }
     out.sort_by_key(|f| f.at);
-    out
+    Ok(out)
+}
+
+/// The discount factor of a payment at `t`: `(1 + rate)^-(years since start)`.
+pub fn discount(t: Instant, start: Instant, rate: f64) -> f64 {
+    (1.0 + rate).powf(-((t - start) as f64) / crate::time::YEAR_SECONDS as f64)
 }
 
 /// Net present value of a timeline at a yearly discount rate, discounted from `start`.
@@ -216,10 +256,6 @@ pub fn npv(flows: &[CashFlow], start: Instant, rate: Decimal) -> f64 {
     let r: f64 = rate.try_into().unwrap_or(0.0);
     flows
         .iter()
-        .map(|f| {
-            let years = (f.at - start) as f64 / crate::time::YEAR_SECONDS as f64;
-            let amount: f64 = f.amount.try_into().unwrap_or(0.0);
-            amount * (1.0 + r).powf(-years)
-        })
+        .map(|f| f64::try_from(f.amount).unwrap_or(0.0) * discount(f.at, start, r))
         .sum()
 }

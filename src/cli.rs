@@ -178,14 +178,19 @@ fn run(args: &RunArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
-    let engine = Engine::new(&s);
+    let engine = Engine::new(&s)?;
     let runner = Runner::new(&engine);
     output::prepare_dir(&dir)?;
     catch_interrupts();
     let names: Vec<String> = engine.plans.iter().map(|p| p.name.clone()).collect();
     let mut csv = TrialsCsv::create(&dir)?;
     let mut progress = Progress::new(settings.trials, "trials", args.quiet);
-    let samples = runner.collect(settings, &STOP, &mut progress, |t| Ok(csv.add(&names, t)?))?;
+    let samples = runner.collect(
+        settings,
+        &STOP,
+        |n| progress.inc(n),
+        |t| Ok(csv.add(&names, t)?),
+    )?;
     progress.finish();
     let done = samples.n as u64;
     if done == 0 {
@@ -427,7 +432,7 @@ fn param_text(p: &ParamValue) -> String {
 
 fn bill(args: &BillArgs) -> Result<()> {
     let s = Scenario::load(&args.scenario)?;
-    let engine = Engine::new(&s);
+    let engine = Engine::new(&s)?;
     let plans: Vec<usize> = match &args.strategy {
         None => (0..engine.plans.len()).collect(),
         Some(name) => {
@@ -455,13 +460,15 @@ fn bill(args: &BillArgs) -> Result<()> {
                 engine.match_plan(p, &mut ws, &mut rows);
                 rows
             });
-            StrategyBill {
-                bill: engine.bill(p, &mut ws),
+            Ok(StrategyBill {
+                bill: engine
+                    .bill(p, &mut ws)
+                    .map_err(|e| crate::montecarlo::overflow(&engine, args.trial, p, e))?,
                 events: engine.plans[p].events.clone(),
                 hours,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let text = if args.json {
         report::bill::json(&engine, args.trial, &bills)
     } else {

@@ -1,9 +1,11 @@
 //! One trial of a scenario: its fleet, its usage, and every strategy's bill on that same fleet.
 
-use crate::billing::plan::Plan;
 use crate::billing::{self, Bill, CashFlow};
+use crate::charge::{ExactSum, Overflow, PoolPrices};
+use crate::error::{Error, InputError};
 use crate::fleet::Generator;
 use crate::matching::{self, HourSink, Matched, NoHours, Scratch, Shortcut};
+use crate::purchase::{Context, Plan};
 use crate::scenario::Scenario;
 use crate::usage::{ChangeRecorder, Layout, Usage};
 
@@ -16,6 +18,8 @@ pub struct Engine<'s> {
     pub layout: Layout,
     /// `payg`, then the scenario's strategies in the file's order.
     pub plans: Vec<Plan>,
+    /// The prices of each cell.
+    pub prices: Vec<PoolPrices>,
     /// Builds each trial's fleet.
     pub generator: Generator,
 }
@@ -30,21 +34,37 @@ pub struct Workspace {
 }
 
 impl<'s> Engine<'s> {
-    /// Prepares a scenario.
-    pub fn new(scenario: &'s Scenario) -> Engine<'s> {
+    /// Prepares a scenario; fails (as bad input) when a strategy's charges leave the exact range
+    /// of money.
+    pub fn new(scenario: &'s Scenario) -> Result<Engine<'s>, Error> {
         let layout = Layout::new(scenario);
+        let ctx = Context {
+            scenario,
+            layout: &layout,
+        };
         let mut plans = vec![Plan::payg()];
-        plans.extend(
-            scenario
-                .strategies
-                .iter()
-                .map(|st| Plan::new(scenario, &layout, st)),
-        );
-        Engine {
+        for st in &scenario.strategies {
+            plans.push(Plan::new(&ctx, st).map_err(|e| {
+                Error::Input(InputError::file(
+                    &scenario.file,
+                    format!("strategy \"{}\": {e}; lower its counts or prices", st.name),
+                ))
+            })?);
+        }
+        Ok(Engine {
             scenario,
             generator: Generator::new(scenario),
+            prices: billing::pool_prices(scenario, &layout),
             layout,
             plans,
+        })
+    }
+
+    /// The purchase context of this engine's scenario.
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            scenario: self.scenario,
+            layout: &self.layout,
         }
     }
 
@@ -68,7 +88,7 @@ impl<'s> Engine<'s> {
         let nc = layout.cells.len();
         let mut needed: Option<Vec<bool>> = None;
         for plan in &self.plans {
-            for sub in &plan.subscriptions {
+            for sub in &plan.covers {
                 let mut changing = sub.changing.iter().map(|(h, _)| *h).peekable();
                 for h in 0..layout.hours {
                     let k = h * nc + sub.cell;
@@ -105,22 +125,35 @@ impl<'s> Engine<'s> {
     }
 
     /// Plan `p`'s bill on the workspace's usage.
-    pub fn bill(&self, p: usize, ws: &mut Workspace) -> Bill {
+    pub fn bill(&self, p: usize, ws: &mut Workspace) -> Result<Bill, Overflow> {
+        self.bill_by_period(p, ws, |_, _| {})
+    }
+
+    /// Plan `p`'s bill on the workspace's usage; `on_bill_period` sees the exact sum of each
+    /// bill period's usage charges.
+    pub fn bill_by_period(
+        &self,
+        p: usize,
+        ws: &mut Workspace,
+        on_bill_period: impl FnMut(usize, &ExactSum),
+    ) -> Result<Bill, Overflow> {
         self.match_plan(p, ws, &mut NoHours);
-        Bill::new(
+        billing::bill(
             self.scenario,
             &self.layout,
+            &self.prices,
             &self.plans[p],
             &ws.usage,
             &ws.matched,
+            on_bill_period,
         )
     }
 
     /// Plan `p`'s cash timeline after [`Engine::match_plan`] or [`Engine::bill`].
-    pub fn cash_timeline(&self, p: usize, ws: &Workspace) -> Vec<CashFlow> {
+    pub fn cash_timeline(&self, p: usize, ws: &Workspace) -> Result<Vec<CashFlow>, Overflow> {
         billing::cash_timeline(
-            self.scenario,
             &self.layout,
+            &self.prices,
             &self.plans[p],
             &ws.usage,
             &ws.matched,
@@ -128,7 +161,7 @@ impl<'s> Engine<'s> {
     }
 
     /// Every plan's bill for trial `trial`.
-    pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Vec<Bill> {
+    pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Result<Vec<Bill>, Overflow> {
         self.fill(seed, trial, ws);
         (0..self.plans.len()).map(|p| self.bill(p, ws)).collect()
     }

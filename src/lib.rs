@@ -7,6 +7,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod billing;
+pub mod charge;
 pub mod cli;
 pub mod engine;
 pub mod error;
@@ -15,7 +16,9 @@ pub mod matching;
 pub mod money;
 pub mod montecarlo;
 pub mod output;
+pub mod profile;
 pub mod progress;
+pub mod purchase;
 pub mod report;
 pub mod scenario;
 pub mod stats;

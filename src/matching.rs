@@ -4,9 +4,9 @@
 //! used in the hour is lost; the rest is pay-as-you-go.
 //!
 //! Pure and single-threaded: integer seconds in, integer seconds out, no allocation in the
-//! hour loop. Money is applied afterwards, once per cell (`billing`).
+//! hour loop. Money is applied afterwards, by the charges of each pool (`charge`, `billing`).
 
-use crate::billing::plan::{Plan, SubscriptionCover};
+use crate::purchase::{Plan, SubscriptionCover};
 use crate::time::HOUR;
 use crate::usage::{Change, Layout, Usage};
 
@@ -23,7 +23,7 @@ pub struct Matched {
     pub carried_seconds: Vec<u64>,
     /// Scaled unit-seconds covered by reservations, per cell.
     pub covered_unit_seconds: Vec<u128>,
-    /// Scaled unit-seconds used, per reservation entry in matching order.
+    /// Scaled unit-seconds used, per reservation pool in matching order.
     pub entry_used: Vec<u128>,
 }
 
@@ -35,7 +35,7 @@ impl Matched {
         for (v, len) in [
             (&mut self.payg_unit_seconds, bills),
             (&mut self.covered_unit_seconds, nc),
-            (&mut self.entry_used, plan.reservations.len()),
+            (&mut self.entry_used, plan.pools.len()),
         ] {
             v.clear();
             v.resize(len, 0);
@@ -99,7 +99,7 @@ pub fn run<S: HourSink>(
     scratch.carried.clear();
     scratch.carried.resize(nc, 0);
     scratch.cursors.clear();
-    scratch.cursors.resize(plan.subscriptions.len(), 0);
+    scratch.cursors.resize(plan.covers.len(), 0);
     let Scratch {
         remaining,
         carried,
@@ -118,7 +118,7 @@ pub fn run<S: HourSink>(
         let uncarried = &mut out.uncarried_seconds[m * nc..(m + 1) * nc];
         for h in from..to {
             let row = &usage.seconds[h * nc..(h + 1) * nc];
-            for (sub, cursor) in plan.subscriptions.iter().zip(cursors.iter_mut()) {
+            for (sub, cursor) in plan.covers.iter().zip(cursors.iter_mut()) {
                 let changing = match sub.changing.get(*cursor) {
                     Some((hour, changes)) if *hour == h => {
                         *cursor += 1;
@@ -131,7 +131,7 @@ pub fn run<S: HourSink>(
             for c in 0..nc {
                 remaining[c] = (row[c] - carried[c]) * units[c];
             }
-            for (e, used) in plan.reservations.iter().zip(out.entry_used.iter_mut()) {
+            for (e, used) in plan.pools.iter().zip(out.entry_used.iter_mut()) {
                 let mut capacity = e.capacity[h];
                 if capacity == 0 {
                     continue;
@@ -155,7 +155,7 @@ pub fn run<S: HourSink>(
                 payg[c] += u128::from(remaining[c]);
                 uncarried[c] += row[c] - carried[c];
             }
-            for sub in &plan.subscriptions {
+            for sub in &plan.covers {
                 out.carried_seconds[sub.cell] += carried[sub.cell];
             }
             if S::ENABLED {
@@ -166,7 +166,7 @@ pub fn run<S: HourSink>(
                     }
                 }
             }
-            for sub in &plan.subscriptions {
+            for sub in &plan.covers {
                 carried[sub.cell] = 0;
             }
         }

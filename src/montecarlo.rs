@@ -2,13 +2,12 @@
 //! (seed, k), every strategy is billed on that same fleet, and results come back in trial order
 //! whatever the number of threads, so every sum and every file is bit-identical.
 
-use crate::billing::Bill;
-use crate::billing::plan::Plan;
+use crate::billing::{Bill, discount};
+use crate::charge::{Breakdown, Horizon, Overflow};
 use crate::engine::{Engine, Workspace};
-use crate::error::{Error, Result};
-use crate::progress::Progress;
-use crate::time::{Duration, HOUR, Instant, YEAR_SECONDS};
-use crate::usage::{Layout, Licence};
+use crate::error::{Error, InputError, Result};
+use crate::purchase::Plan;
+use crate::time::{Duration, Instant};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::sync::Mutex;
@@ -27,6 +26,18 @@ pub struct Settings {
     pub seed: u64,
     /// Worker threads (0: one per core).
     pub threads: usize,
+}
+
+/// A trial whose amounts left the exact range of money: refused as bad input, naming the
+/// trial and the strategy.
+pub fn overflow(engine: &Engine<'_>, trial: u64, plan: usize, e: Overflow) -> Error {
+    Error::Input(InputError::file(
+        &engine.scenario.file,
+        format!(
+            "trial {trial}, strategy \"{}\": {e}; lower the counts, prices or horizon",
+            engine.plans[plan].name
+        ),
+    ))
 }
 
 /// One strategy's result in one trial.
@@ -73,7 +84,9 @@ impl CashMonths {
         let last_payment = engine
             .plans
             .iter()
-            .flat_map(|p| p.payouts.iter().map(|f| f.at))
+            .flat_map(|p| p.charges.iter())
+            .filter(|c| c.horizon == Horizon::Inside)
+            .map(|c| c.paid_at)
             .chain(engine.layout.bill_dates.iter().copied())
             .max()
             .unwrap_or(s.end)
@@ -109,20 +122,10 @@ impl CashMonths {
     }
 }
 
-/// Per plan, the cash that does not depend on the fleet, by month and discounted.
+/// Per plan, the cash of its charges that do not depend on the fleet, by month and discounted.
 struct FixedCash {
     by_month: Vec<f64>,
     npv: f64,
-}
-
-/// Per cell, the `f64` rates that turn a bill period's integer usage into cash.
-struct UsageRates {
-    /// Per scaled unit-second of pay-as-you-go compute.
-    payg: Vec<f64>,
-    /// Per second not carried by a subscription (software and storage/network).
-    uncarried: Vec<f64>,
-    /// Per licensed second.
-    licence: Vec<f64>,
 }
 
 /// A scenario prepared for a Monte Carlo run.
@@ -132,17 +135,13 @@ pub struct Runner<'e, 's> {
     /// The months of the cash view.
     pub months: CashMonths,
     fixed: Vec<FixedCash>,
-    rates: UsageRates,
     /// Month and discount factor of each bill date.
     bill_month: Vec<(usize, f64)>,
 }
 
-fn discount(t: Instant, start: Instant, rate: f64) -> f64 {
-    (1.0 + rate).powf(-((t - start) as f64) / YEAR_SECONDS as f64)
-}
-
 impl<'e, 's> Runner<'e, 's> {
-    /// Prepares the cash views of every plan.
+    /// Prepares the cash views of every plan: each is read from the plan's charges, the exact
+    /// amount of each payment turned into a float only to be discounted and charted.
     pub fn new(engine: &'e Engine<'s>) -> Runner<'e, 's> {
         let s = engine.scenario;
         let rate: f64 = s.discount_rate.try_into().unwrap_or(0.0);
@@ -153,52 +152,16 @@ impl<'e, 's> Runner<'e, 's> {
             .map(|plan: &Plan| {
                 let mut by_month = vec![0.0; months.len()];
                 let mut npv = 0.0;
-                for p in &plan.payouts {
-                    let amount: f64 = p.amount.try_into().unwrap_or(0.0);
-                    by_month[months.month_of(p.at)] += amount;
-                    npv += amount * discount(p.at, s.start, rate);
+                for c in plan.charges.iter().filter(|c| c.horizon == Horizon::Inside) {
+                    let amount = f64::try_from(c.amount.num).unwrap_or(0.0) / c.amount.den as f64;
+                    by_month[months.month_of(c.paid_at)] += amount;
+                    npv += amount * discount(c.paid_at, s.start, rate);
                 }
                 FixedCash { by_month, npv }
             })
             .collect();
-        let layout: &Layout = &engine.layout;
-        let hour = HOUR as f64;
-        let f = |d: rust_decimal::Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
-        let rates = UsageRates {
-            payg: layout
-                .cells
-                .iter()
-                .zip(&layout.units)
-                .map(|(c, &u)| f(s.types[c.instance_type].payg_hourly) / (u as f64 * hour))
-                .collect(),
-            uncarried: layout
-                .cells
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let t = &s.types[c.instance_type];
-                    let licence = if layout.licence[i] == Licence::All {
-                        f(t.license_hourly)
-                    } else {
-                        0.0
-                    };
-                    (f(t.software_hourly) + f(t.storage_network_hourly) + licence) / hour
-                })
-                .collect(),
-            licence: layout
-                .cells
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    if layout.licence[i] == Licence::Mixed {
-                        f(s.types[c.instance_type].license_hourly) / hour
-                    } else {
-                        0.0
-                    }
-                })
-                .collect(),
-        };
-        let bill_month = layout
+        let bill_month = engine
+            .layout
             .bill_dates
             .iter()
             .map(|&t| (months.month_of(t), discount(t, s.start, rate)))
@@ -207,62 +170,52 @@ impl<'e, 's> Runner<'e, 's> {
             engine,
             months,
             fixed,
-            rates,
             bill_month,
         }
     }
 
     /// Bills every plan on trial `trial`'s fleet.
-    pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> TrialResult {
+    pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Result<TrialResult> {
         let engine = self.engine;
         engine.fill(seed, trial, ws);
-        let nc = engine.layout.cells.len();
-        let outcomes = (0..engine.plans.len())
-            .map(|p| {
-                let bill = engine.bill(p, ws);
-                let fixed = &self.fixed[p];
-                let mut by_month = fixed.by_month.clone();
-                let mut npv = fixed.npv;
-                let m = &ws.matched;
-                for (b, &(month, factor)) in self.bill_month.iter().enumerate() {
-                    let mut amount = 0.0;
-                    for c in 0..nc {
-                        let k = b * nc + c;
-                        amount += self.rates.payg[c] * m.payg_unit_seconds[k] as f64
-                            + self.rates.uncarried[c] * m.uncarried_seconds[k] as f64;
-                        if self.rates.licence[c] != 0.0 {
-                            amount += self.rates.licence[c] * ws.usage.licensed[k] as f64;
-                        }
-                    }
+        let mut outcomes = Vec::with_capacity(engine.plans.len());
+        for p in 0..engine.plans.len() {
+            let fixed = &self.fixed[p];
+            let mut by_month = fixed.by_month.clone();
+            let mut npv = fixed.npv;
+            let bill = engine
+                .bill_by_period(p, ws, |b, sum| {
+                    let (month, factor) = self.bill_month[b];
+                    let amount = sum.to_f64();
                     by_month[month] += amount;
                     npv += amount * factor;
-                }
-                let mut total = 0.0;
-                let cumulative_cash = by_month
-                    .iter()
-                    .map(|v| {
-                        total += v;
-                        total as f32
-                    })
-                    .collect();
-                Outcome {
-                    bill,
-                    npv,
-                    cumulative_cash,
-                }
-            })
-            .collect();
-        TrialResult { trial, outcomes }
+                })
+                .map_err(|e| overflow(engine, trial, p, e))?;
+            let mut total = 0.0;
+            let cumulative_cash = by_month
+                .iter()
+                .map(|v| {
+                    total += v;
+                    total as f32
+                })
+                .collect();
+            outcomes.push(Outcome {
+                bill,
+                npv,
+                cumulative_cash,
+            });
+        }
+        Ok(TrialResult { trial, outcomes })
     }
 
     /// Runs the trials into samples: `on_trial` sees each trial's results in trial order (to
-    /// write them), `progress` counts them. Stops early when `stop` is set; the samples hold
+    /// write them), `progress` is told how many more are done. Stops early when `stop` is set; the samples hold
     /// the trials finished.
     pub fn collect(
         &self,
         settings: Settings,
         stop: &AtomicBool,
-        progress: &mut Progress,
+        mut progress: impl FnMut(u64),
         mut on_trial: impl FnMut(&TrialResult) -> Result<()>,
     ) -> Result<Samples> {
         let mut samples = Samples::new(self.engine, &self.months);
@@ -271,7 +224,7 @@ impl<'e, 's> Runner<'e, 's> {
                 on_trial(t)?;
                 samples.add(t);
             }
-            progress.inc(chunk.len() as u64);
+            progress(chunk.len() as u64);
             Ok(())
         })?;
         Ok(samples)
@@ -306,7 +259,7 @@ impl<'e, 's> Runner<'e, 's> {
         while start < settings.trials && !stop.load(Ordering::Relaxed) {
             let end = (start + chunk).min(settings.trials);
             let began = std::time::Instant::now();
-            let results: Vec<Option<TrialResult>> = pool.install(|| {
+            let results: Vec<Option<Result<TrialResult>>> = pool.install(|| {
                 (start..end)
                     .into_par_iter()
                     .map(|k| {
@@ -322,7 +275,10 @@ impl<'e, 's> Runner<'e, 's> {
             });
             // An interruption inside a chunk keeps the trials finished before the first one
             // skipped, so the finished trials are always 0..done.
-            let finished: Vec<TrialResult> = results.into_iter().map_while(|r| r).collect();
+            let finished: Vec<TrialResult> = results
+                .into_iter()
+                .map_while(|r| r)
+                .collect::<Result<_>>()?;
             let seconds = began.elapsed().as_secs_f64().max(1e-3);
             chunk = ((chunk as f64 / seconds).round() as u64).clamp(workers * 2, workers * 1024);
             done += finished.len() as u64;
@@ -353,7 +309,12 @@ pub struct StrategySamples {
     pub utilization: Vec<f64>,
     /// Cumulative cash by month, trial after trial (`months` values each).
     pub cumulative_cash: Vec<f32>,
-    pub(crate) sums: [Decimal; 8],
+    /// Sums over the trials of each cost component.
+    pub(crate) breakdown_sums: Breakdown,
+    /// Sum over the trials of `cash_total`.
+    pub(crate) cash_sum: Decimal,
+    /// Sum over the trials of `obligation_after_horizon`.
+    pub(crate) obligation_sum: Decimal,
     pub(crate) subscription_utilization: f64,
     pub(crate) coverage: f64,
     pub(crate) regret: f64,
@@ -414,18 +375,11 @@ impl Samples {
             if *total == cheapest {
                 s.cheapest += 1.0 / ties;
             }
-            for (sum, v) in s.sums.iter_mut().zip([
-                b.upfront,
-                b.commitment_recurring,
-                b.payg_compute,
-                b.software,
-                b.storage_network,
-                b.subscription,
-                b.cash_total,
-                b.obligation_after_horizon,
-            ]) {
+            for (sum, v) in s.breakdown_sums.0.iter_mut().zip(b.breakdown.0) {
                 *sum += v;
             }
+            s.cash_sum += b.cash_total;
+            s.obligation_sum += b.obligation_after_horizon;
             s.cumulative_cash.extend_from_slice(&o.cumulative_cash);
         }
     }

@@ -5,9 +5,9 @@ pub mod dist;
 pub mod read;
 pub mod sweep;
 
-use crate::billing::profile::{Billing, Payment, Profile, SubscriptionDurations, Window};
 use crate::error::InputError;
 use crate::fleet::trace;
+use crate::profile::{Billing, Payment, Profile, SubscriptionDurations, Window};
 use crate::time::{self, DemandZone, Duration, Instant};
 use dist::{Domain, Lifetime, Param};
 use read::{Node, Source, Table, did_you_mean, one_of};

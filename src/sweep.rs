@@ -284,9 +284,9 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
     for (n, &i) in todo.iter().enumerate() {
         let started = std::time::Instant::now();
         let point = s.sweep_point(i)?;
-        let engine = Engine::new(&point);
+        let engine = Engine::new(&point)?;
         let runner = Runner::new(&engine);
-        let samples = runner.collect(settings, stop, &mut progress, |_| Ok(()))?;
+        let samples = runner.collect(settings, stop, |n| progress.inc(n), |_| Ok(()))?;
         if (samples.n as u64) < trials {
             progress.finish();
             return Err(Error::Interrupted(format!(

@@ -195,6 +195,15 @@ impl Layout {
         self.base + h as i64 * HOUR
     }
 
+    /// The part of bill period `b` inside the horizon, `[from, to)`.
+    pub fn bill_span(&self, b: usize) -> (Instant, Instant) {
+        let last = self.bill_starts.get(b + 1).copied().unwrap_or(self.hours);
+        (
+            self.hour_span(self.bill_starts[b]).0,
+            self.hour_span(last.saturating_sub(1)).1,
+        )
+    }
+
     /// The part of hour `h` inside the horizon, `[from, to)`.
     pub fn hour_span(&self, h: usize) -> (Instant, Instant) {
         let t = self.hour_start(h);

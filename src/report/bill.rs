@@ -2,13 +2,15 @@
 
 use super::table::Table;
 use crate::billing::Bill;
-use crate::billing::plan::Event;
+use crate::charge::{Breakdown, ChargeKind, ExactSum, PoolUse};
 use crate::engine::Engine;
 use crate::matching::HourSink;
 use crate::money::{display_cents, display_grouped, json_string};
+use crate::purchase::Event;
 use crate::time::{HOUR, format_instant};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 /// The hours of one strategy's matching, as `capsim bill --hourly` lists them.
 #[derive(Clone, Debug, Default)]
@@ -42,15 +44,24 @@ struct BillJson<'a> {
     strategies: Vec<StrategyJson<'a>>,
 }
 
+/// The cost components as JSON keys in the bill's order, each an exact decimal string.
+struct ComponentsJson(Breakdown);
+
+impl Serialize for ComponentsJson {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut map = ser.serialize_map(Some(self.0.0.len()))?;
+        for (c, v) in self.0.iter() {
+            map.serialize_entry(c.name(), &json_string(v))?;
+        }
+        map.end()
+    }
+}
+
 #[derive(Serialize)]
 struct StrategyJson<'a> {
     name: &'a str,
-    upfront: String,
-    commitment_recurring: String,
-    payg_compute: String,
-    software: String,
-    storage_network: String,
-    subscription: String,
+    #[serde(flatten)]
+    components: ComponentsJson,
     cash_total: String,
     amortized_total: String,
     obligation_after_horizon: String,
@@ -80,6 +91,32 @@ struct HourJson<'a> {
     subscription_seconds: u64,
     reserved_seconds: String,
     payg_seconds: String,
+    payg_compute: String,
+}
+
+/// The pay-as-you-go charge of an hour row: its payg unit-seconds priced by the pool's charge.
+fn hour_payg(
+    engine: &Engine<'_>,
+    hour: usize,
+    c: usize,
+    usage: u64,
+    carried: u64,
+    covered: u64,
+) -> Decimal {
+    let units = engine.layout.units[c];
+    let used = PoolUse {
+        payg_unit_seconds: u128::from((usage - carried) * units - covered),
+        uncarried_seconds: 0,
+        licensed_seconds: 0,
+    };
+    let layout = &engine.layout;
+    let paid_at = layout.bill_dates[usize::from(layout.bill_of_hour[hour])];
+    let mut sum = ExactSum::default();
+    let priced = engine.prices[c].charges(c, used, layout.hour_span(hour), paid_at, |ch| {
+        debug_assert_eq!(ch.kind, ChargeKind::Payg);
+        sum.add(ch.amount)
+    });
+    priced.and_then(|_| sum.value()).unwrap_or_default()
 }
 
 /// `reserved_seconds` and `payg_seconds` of an hour row (docs/spec.md, section 11): covered
@@ -101,12 +138,7 @@ pub fn json(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
             .iter()
             .map(|b| StrategyJson {
                 name: &b.bill.strategy,
-                upfront: json_string(b.bill.upfront),
-                commitment_recurring: json_string(b.bill.commitment_recurring),
-                payg_compute: json_string(b.bill.payg_compute),
-                software: json_string(b.bill.software),
-                storage_network: json_string(b.bill.storage_network),
-                subscription: json_string(b.bill.subscription),
+                components: ComponentsJson(b.bill.breakdown),
                 cash_total: json_string(b.bill.cash_total),
                 amortized_total: json_string(b.bill.amortized_total),
                 obligation_after_horizon: json_string(b.bill.obligation_after_horizon),
@@ -138,6 +170,9 @@ pub fn json(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
                                 subscription_seconds: carried,
                                 reserved_seconds: json_string(reserved),
                                 payg_seconds: json_string(payg),
+                                payg_compute: json_string(hour_payg(
+                                    engine, hour, c, usage, carried, covered,
+                                )),
                             }
                         })
                         .collect()
@@ -170,16 +205,14 @@ pub fn text(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
     let mut t = Table::new(
         std::iter::once("".to_string()).chain(bills.iter().map(|b| b.bill.strategy.clone())),
     );
+    for (c, _) in Breakdown::default().iter() {
+        t.row(
+            std::iter::once(c.name().to_string())
+                .chain(bills.iter().map(|b| display_cents(b.bill[c]))),
+        );
+    }
     type Field = fn(&Bill) -> String;
-    let rows: [(&str, Field); 15] = [
-        ("upfront", |b| display_cents(b.upfront)),
-        ("commitment_recurring", |b| {
-            display_cents(b.commitment_recurring)
-        }),
-        ("payg_compute", |b| display_cents(b.payg_compute)),
-        ("software", |b| display_cents(b.software)),
-        ("storage_network", |b| display_cents(b.storage_network)),
-        ("subscription", |b| display_cents(b.subscription)),
+    let rows: [(&str, Field); 9] = [
         ("cash_total", |b| display_cents(b.cash_total)),
         ("amortized_total", |b| display_cents(b.amortized_total)),
         ("obligation_after_horizon", |b| {
@@ -225,6 +258,7 @@ pub fn text(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
                 "subscription_s",
                 "reserved_s",
                 "payg_s",
+                "payg_compute",
             ]);
             for &(hour, c, usage, carried, covered) in &h.rows {
                 let cell = engine.layout.cells[c];
@@ -237,6 +271,7 @@ pub fn text(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
                     carried.to_string(),
                     format!("{:.2}", reserved),
                     format!("{:.2}", payg),
+                    display_cents(hour_payg(engine, hour, c, usage, carried, covered)),
                 ]);
             }
             out.push_str(&t.render());

@@ -71,7 +71,7 @@ impl<'a> PlotData<'a> {
                 .strategies
                 .iter()
                 .zip(&engine.plans)
-                .map(|(x, p)| (!p.reservations.is_empty()).then_some(x.utilization.as_slice()))
+                .map(|(x, p)| (!p.pools.is_empty()).then_some(x.utilization.as_slice()))
                 .collect(),
             cash: summary
                 .strategies

@@ -3,10 +3,11 @@
 //! whether the trials were enough to tell the two cheapest strategies apart.
 
 use super::table::Table;
-use crate::billing::plan::Plan;
+use crate::charge::Component;
 use crate::engine::Engine;
 use crate::money::{display_cents, json_string};
 use crate::montecarlo::Samples;
+use crate::purchase::Plan;
 use crate::stats;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -40,21 +41,40 @@ pub struct TotalJson {
     pub cvar95: String,
 }
 
-/// Mean cost components.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct BreakdownJson {
-    /// Upfront payments and instalments.
-    pub upfront: String,
-    /// Hourly reservation fees.
-    pub commitment_recurring: String,
-    /// Pay-as-you-go compute.
-    pub payg_compute: String,
-    /// Licence and other software.
-    pub software: String,
-    /// Disks and network.
-    pub storage_network: String,
-    /// Subscription fees.
-    pub subscription: String,
+/// Mean cost components, written as one key per component in the bill's order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakdownJson(pub [String; 7]);
+
+impl BreakdownJson {
+    /// The mean of one component.
+    pub fn get(&self, c: Component) -> &str {
+        &self.0[c.index()]
+    }
+}
+
+impl Serialize for BreakdownJson {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = ser.serialize_map(Some(self.0.len()))?;
+        for c in Component::ALL {
+            map.serialize_entry(c.name(), self.get(c))?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for BreakdownJson {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let map = std::collections::HashMap::<String, String>::deserialize(de)?;
+        let mut out: [String; 7] = Default::default();
+        for c in Component::ALL {
+            out[c.index()] = map
+                .get(c.name())
+                .cloned()
+                .ok_or_else(|| serde::de::Error::missing_field(c.name()))?;
+        }
+        Ok(BreakdownJson(out))
+    }
 }
 
 /// Paired savings against pay-as-you-go.
@@ -272,17 +292,10 @@ pub fn summarize(
                     max: cents(t.max),
                     cvar95: cents(t.cvar95),
                 },
-                breakdown_mean: BreakdownJson {
-                    upfront: mean_exact(s.sums[0], n),
-                    commitment_recurring: mean_exact(s.sums[1], n),
-                    payg_compute: mean_exact(s.sums[2], n),
-                    software: mean_exact(s.sums[3], n),
-                    storage_network: mean_exact(s.sums[4], n),
-                    subscription: mean_exact(s.sums[5], n),
-                },
-                cash_total_mean: mean_exact(s.sums[6], n),
+                breakdown_mean: BreakdownJson(s.breakdown_sums.0.map(|sum| mean_exact(sum, n))),
+                cash_total_mean: mean_exact(s.cash_sum, n),
                 npv_mean: cents(stats::mean(&s.npv)),
-                obligation_after_horizon_mean: mean_exact(s.sums[7], n),
+                obligation_after_horizon_mean: mean_exact(s.obligation_sum, n),
                 utilization_mean: stats::mean(&s.utilization),
                 subscription_utilization_mean: ratio(s.subscription_utilization, n),
                 coverage_mean: ratio(s.coverage, n),

@@ -3,6 +3,7 @@
 
 use super::document::{Block, Document};
 use super::summary::{StrategyJson, SummaryJson};
+use crate::charge::Component;
 use crate::engine::Engine;
 use crate::money::display_cents;
 use rust_decimal::Decimal;
@@ -182,7 +183,8 @@ fn cash_table(summary: &SummaryJson, discount: &str) -> Block {
         .map(|s: &StrategyJson| {
             vec![
                 s.name.clone(),
-                money(&s.breakdown_mean.upfront),
+                money(s.breakdown_mean.get(Component::Upfront)),
+                money(s.breakdown_mean.get(Component::Instalments)),
                 money(&s.cash_total_mean),
                 money(&s.npv_mean),
                 money(&s.obligation_after_horizon_mean),
@@ -197,6 +199,7 @@ fn cash_table(summary: &SummaryJson, discount: &str) -> Block {
         [
             "strategy",
             "upfront (mean)",
+            "instalments (mean)",
             "cash in horizon (mean)",
             &format!("NPV at {discount} (mean)"),
             "owed after horizon (mean)",

@@ -35,9 +35,11 @@ pub fn load(path: &Path) -> Scenario {
 
 /// Every plan's bill (payg first) for trial `trial` with the scenario's seed.
 pub fn bills(s: &Scenario, trial: u64) -> Vec<Bill> {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s).expect("engine");
     let mut ws = engine.workspace();
-    engine.trial(s.seed, trial, &mut ws)
+    engine
+        .trial(s.seed, trial, &mut ws)
+        .expect("bills in range")
 }
 
 /// The bill of the named strategy.

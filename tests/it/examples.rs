@@ -141,11 +141,18 @@ fn azure_windows_reservations_and_hybrid_benefit() {
     let doc = bill_json(&file, &["--hourly"]);
     // 34 reservations, renewed yearly on exact windows from 2027-01-01 00:00Z: 36 monthly
     // instalments of 1,008 / 12 = 84, or three payments of 1,008; the same money.
-    for name in ["ri-1y-monthly", "ri-1y-upfront"] {
+    for (name, paid_as) in [
+        ("ri-1y-monthly", "instalments"),
+        ("ri-1y-upfront", "upfront"),
+    ] {
         let s = json_strategy(&doc, name);
-        assert_eq!(money(s, "upfront"), d("34") * d("1008") * d("3"), "{name}");
+        assert_eq!(money(s, paid_as), d("34") * d("1008") * d("3"), "{name}");
         assert_eq!(money(s, "obligation_after_horizon"), Decimal::ZERO);
     }
+    assert_eq!(
+        money(json_strategy(&doc, "ri-1y-monthly"), "upfront"),
+        Decimal::ZERO
+    );
     assert_eq!(
         money(json_strategy(&doc, "ri-1y-monthly"), "amortized_total"),
         money(json_strategy(&doc, "ri-1y-upfront"), "amortized_total")

@@ -1,6 +1,7 @@
 //! Fleets from baseline VMs, events and traces, clipped to the horizon (docs/spec.md, section 4).
 
 use super::common::{bills, d, load_text};
+use capsim::charge::Component;
 use capsim::engine::Engine;
 use capsim::fleet::VmGroup;
 
@@ -53,7 +54,7 @@ add = 1
         ),
     );
     let s = s.unwrap_or_else(|e| panic!("{e}"));
-    let engine = Engine::new(&s);
+    let engine = Engine::new(&s).expect("engine");
     let mut groups: Vec<VmGroup> = Vec::new();
     engine
         .generator
@@ -73,8 +74,8 @@ add = 1
     let b = &bills(&s, 0)[0];
     assert_eq!(b.usage_seconds, 120 * DAY);
     // 120 days x 24 h x 0.36 = 1036.8; storage 120 x 24 x 0.018 = 51.84.
-    assert_eq!(b.payg_compute, d("1036.8"));
-    assert_eq!(b.storage_network, d("51.84"));
+    assert_eq!(b[Component::PaygCompute], d("1036.8"));
+    assert_eq!(b[Component::StorageNetwork], d("51.84"));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! a fixed seed makes each check pass or fail the same way every time).
 
 use super::common::load_text;
+use capsim::charge::Component;
 use capsim::engine::Engine;
 use capsim::fleet::VmGroup;
 use capsim::montecarlo::{Runner, Settings, TrialResult};
@@ -18,7 +19,7 @@ fn scenario(text: &str) -> (tempfile::TempDir, Scenario) {
 
 /// Every trial's results, in order.
 fn run(s: &Scenario, trials: u64, threads: usize) -> Vec<TrialResult> {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s).expect("engine");
     let runner = Runner::new(&engine);
     let mut out = Vec::new();
     let done = runner
@@ -41,7 +42,7 @@ fn run(s: &Scenario, trials: u64, threads: usize) -> Vec<TrialResult> {
 
 /// The VMs of one trial.
 fn vms(s: &Scenario, trial: u64) -> Vec<VmGroup> {
-    let engine = Engine::new(s);
+    let engine = Engine::new(s).expect("engine");
     let mut groups = Vec::new();
     engine
         .generator
@@ -95,7 +96,11 @@ mean = "5h"
     let results = run(&s, 300, 0);
     let payg: Vec<f64> = results
         .iter()
-        .map(|t| t.outcomes[0].bill.payg_compute.try_into().unwrap())
+        .map(|t| {
+            t.outcomes[0].bill[Component::PaygCompute]
+                .try_into()
+                .unwrap()
+        })
         .collect();
     let (mean, se) = mean_and_se(&payg);
     assert_close("mean payg cost", mean, 21_600.0, se);

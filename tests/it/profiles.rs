@@ -2,6 +2,7 @@
 
 use super::common::{bill_of, bills, d, load_text};
 use capsim::billing::CashKind;
+use capsim::charge::{ChargeKind, Component};
 use capsim::engine::Engine;
 use capsim::time::parse_instant;
 
@@ -56,14 +57,20 @@ fn the_reservation_window_can_be_exact() {
     // (as the vendor's 1-year example: 8,760 + 26 h) = 770 h of fees at 0.5.
     let (_dir, s) = load_text("s.toml", &scenario("", RESERVE));
     let s = s.unwrap();
-    assert_eq!(bill_of(&bills(&s, 0), "s").commitment_recurring, d("385"));
+    assert_eq!(
+        bill_of(&bills(&s, 0), "s")[Component::CommitmentRecurring],
+        d("385")
+    );
     // Exact: from 22:45 Jan 1 for one month, to 22:45 Feb 1: 31 days = 744 h, at 0.5.
     let (_dir, s) = load_text(
         "s.toml",
         &scenario("reservation_window = \"exact\"", RESERVE),
     );
     let s = s.unwrap();
-    assert_eq!(bill_of(&bills(&s, 0), "s").commitment_recurring, d("372"));
+    assert_eq!(
+        bill_of(&bills(&s, 0), "s")[Component::CommitmentRecurring],
+        d("372")
+    );
 }
 
 #[test]
@@ -72,11 +79,11 @@ fn the_bill_day_moves_the_monthly_bill() {
     // February at 00:00 UTC+8. Bill day 15: the first bill, on Jan 15, pays Jan 1-14.
     let (_dir, s) = load_text("s.toml", &scenario("bill_day = 15", ""));
     let s = s.unwrap();
-    let engine = Engine::new(&s);
+    let engine = Engine::new(&s).expect("engine");
     let mut ws = engine.workspace();
     engine.fill(s.seed, 0, &mut ws);
-    engine.bill(0, &mut ws);
-    let flows = engine.cash_timeline(0, &ws);
+    engine.bill(0, &mut ws).unwrap();
+    let flows = engine.cash_timeline(0, &ws).unwrap();
     let first = flows
         .iter()
         .find(|f| f.kind == CashKind::UsageBill)
@@ -106,8 +113,10 @@ fn payments_zonal_flexibility_and_durations_can_be_widened() {
             &monthly,
         ),
     );
-    // Monthly over a 1-month term: one instalment of 500 at purchase.
-    assert_eq!(bill_of(&bills(&s.unwrap(), 0), "s").upfront, d("500"));
+    // Monthly over a 1-month term: one instalment of 500 at purchase, nothing upfront.
+    let b = bills(&s.unwrap(), 0);
+    assert_eq!(bill_of(&b, "s")[Component::Instalments], d("500"));
+    assert_eq!(bill_of(&b, "s")[Component::Upfront], d("0"));
 
     let zonal = format!("{RESERVE}\nzone = \"h\"\nsize_flexible = true");
     let (_dir, s) = load_text("s.toml", &scenario("", &zonal));
@@ -132,7 +141,10 @@ fn payments_zonal_flexibility_and_durations_can_be_widened() {
         &scenario("subscription_durations = [\"1mo\", \"4mo\"]", subscribe),
     );
     // 4 months at 300, paid at the start of the horizon.
-    assert_eq!(bill_of(&bills(&s.unwrap(), 0), "s").subscription, d("1200"));
+    assert_eq!(
+        bill_of(&bills(&s.unwrap(), 0), "s")[Component::Subscription],
+        d("1200")
+    );
 }
 
 #[test]
@@ -143,7 +155,7 @@ fn retention_and_auto_deduction_can_be_changed() {
         "[[strategy.subscribe]]\ninstance_type = \"g.large\"\ncount = 1\nduration = \"1mo\"";
     let (_dir, s) = load_text("s.toml", &scenario("retention_days = 7", subscribe));
     let s = s.unwrap();
-    let engine = Engine::new(&s);
+    let engine = Engine::new(&s).expect("engine");
     let events = &engine.plans[1].events;
     let at = |kind: &str| events.iter().find(|e| e.kind == kind).unwrap().at;
     assert_eq!(
@@ -162,15 +174,15 @@ fn retention_and_auto_deduction_can_be_changed() {
         &scenario("auto_deduct_threshold = \"2\"", RESERVE),
     );
     let s = s.unwrap();
-    let engine = Engine::new(&s);
+    let engine = Engine::new(&s).expect("engine");
     let deduction = engine.plans[1]
-        .payouts
+        .charges
         .iter()
-        .find(|p| p.kind == capsim::billing::plan::PayoutKind::HourlyFeesDeducted)
+        .find(|c| c.kind == ChargeKind::HourlyFee)
         .unwrap();
+    assert_eq!(deduction.amount.value(), d("2"));
     assert_eq!(
-        deduction.at,
+        deduction.paid_at,
         parse_instant("2026-01-02T02:00:00+08:00").unwrap()
     );
-    assert_eq!(deduction.amount, d("2"));
 }

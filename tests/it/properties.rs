@@ -1,5 +1,6 @@
 //! Invariants of the matching core on random traces and random strategies.
 
+use capsim::charge::Component;
 use capsim::engine::Engine;
 use capsim::report::bill::HourRows;
 use capsim::scenario::Scenario;
@@ -196,10 +197,10 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().unwrap();
         let s = scenario(dir.path(), &vms, &reserves, &subscribes, &extra);
-        let engine = Engine::new(&s);
+        let engine = Engine::new(&s).expect("engine");
         let mut ws = engine.workspace();
         engine.fill(s.seed, 0, &mut ws);
-        let bills: Vec<_> = (0..engine.plans.len()).map(|p| engine.bill(p, &mut ws)).collect();
+        let bills: Vec<_> = (0..engine.plans.len()).map(|p| engine.bill(p, &mut ws).unwrap()).collect();
 
         // A PAYG-only bill is rate x seconds / 3600, computed from the trace itself.
         let hour = Decimal::from(3600);
@@ -210,15 +211,15 @@ proptest! {
             seconds += secs;
             payg += Decimal::from_str_exact(TYPES[v.ty].3).unwrap() * Decimal::from(secs) / hour;
         }
-        prop_assert_eq!(bills[0].payg_compute.round_dp(12), payg.round_dp(12));
-        prop_assert_eq!(bills[0].cash_total, bills[0].payg_compute + bills[0].software + bills[0].storage_network);
+        prop_assert_eq!(bills[0][Component::PaygCompute].round_dp(12), payg.round_dp(12));
+        prop_assert_eq!(bills[0].cash_total, bills[0][Component::PaygCompute] + bills[0][Component::Software] + bills[0][Component::StorageNetwork]);
 
         for (p, bill) in bills.iter().enumerate() {
             // A reservation never changes usage.
             prop_assert_eq!(bill.usage_seconds, seconds as u128);
             // No negative amount.
-            for v in [bill.upfront, bill.commitment_recurring, bill.payg_compute, bill.software,
-                      bill.storage_network, bill.subscription, bill.cash_total, bill.amortized_total,
+            for v in [bill[Component::Upfront], bill[Component::CommitmentRecurring], bill[Component::PaygCompute], bill[Component::Software],
+                      bill[Component::StorageNetwork], bill[Component::Subscription], bill.cash_total, bill.amortized_total,
                       bill.obligation_after_horizon, bill.used_unit_seconds, bill.reserved_unit_seconds] {
                 prop_assert!(v >= Decimal::ZERO, "{} has a negative amount: {:?}", bill.strategy, bill);
             }
@@ -227,7 +228,7 @@ proptest! {
             let mut rows = HourRows::default();
             engine.match_plan(p, &mut ws, &mut rows);
             // Every payment of cash_total is in the cash timeline, each once.
-            let paid: Decimal = engine.cash_timeline(p, &ws).iter().map(|f| f.amount).sum();
+            let paid: Decimal = engine.cash_timeline(p, &ws).unwrap().iter().map(|f| f.amount).sum();
             prop_assert_eq!(paid.round_dp(10), bill.cash_total.round_dp(10), "{}", bill.strategy);
             let plan = &engine.plans[p];
             let mut payg_from_rows = Decimal::ZERO;
@@ -245,16 +246,16 @@ proptest! {
             }
             // covered <= capacity, hour by hour.
             for (h, covered) in covered_by_hour.iter().enumerate() {
-                let capacity: u64 = plan.reservations.iter().map(|e| e.capacity[h]).sum();
+                let capacity: u64 = plan.pools.iter().map(|e| e.capacity[h]).sum();
                 prop_assert!(*covered <= capacity, "hour {}: {} > {}", h, covered, capacity);
             }
-            prop_assert_eq!(payg_from_rows.round_dp(12), bill.payg_compute.round_dp(12));
+            prop_assert_eq!(payg_from_rows.round_dp(12), bill[Component::PaygCompute].round_dp(12));
         }
 
         // Adding capacity never raises payg_compute.
         let (random, more) = (&bills[1], &bills[2]);
-        prop_assert!(more.payg_compute <= random.payg_compute,
-            "more capacity raised payg: {} > {}", more.payg_compute, random.payg_compute);
+        prop_assert!(more[Component::PaygCompute] <= random[Component::PaygCompute],
+            "more capacity raised payg: {} > {}", more[Component::PaygCompute], random[Component::PaygCompute]);
         prop_assert!(more.carried_seconds >= random.carried_seconds);
     }
 }

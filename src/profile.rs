@@ -1,5 +1,6 @@
-//! Billing profiles: the providers' time and cash rules (docs/spec.md, section 5), each overridable in
-//! `[billing]`. The Alibaba reservation and subscription windows live here and nowhere else.
+//! Billing profiles: the providers' time and cash rules (docs/spec.md, section 5) as settings, each
+//! overridable in `[billing]`. The purchase kinds (`purchase::reservation`, `purchase::subscription`)
+//! apply them.
 
 use crate::time::{self, Duration, Instant};
 use chrono::FixedOffset;
@@ -96,7 +97,7 @@ impl fmt::Display for Payment {
 /// How a reservation's or subscription's active window follows from its purchase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Window {
-    /// Alibaba's rules (see [`Billing::reservation_period`], [`Billing::subscription_period`]).
+    /// Alibaba's rules (applied by `purchase::reservation` and `purchase::subscription`).
     Alibaba,
     /// From the purchase second for exactly the term.
     Exact,
@@ -246,63 +247,10 @@ impl Billing {
         }
     }
 
-    /// The first active period of a reservation bought at `at` for `term`:
-    /// `(start, end, expiration_day)`, `end` exclusive.
-    ///
-    /// Alibaba: from the start of the clock hour of purchase to 24:00:00 (UTC+8) of the
-    /// expiration day, which is the purchase date (UTC+8) + term + 1 day. Bought 22:45 May 1
-    /// 2020 for 1y: 22:00 May 1 2020 to 24:00 May 2 2021, 8,786 hours.
-    /// Exact: from the purchase second for exactly the term.
-    pub fn reservation_period(&self, at: Instant, term: Duration) -> Period {
-        match self.reservation_window {
-            Window::Alibaba => {
-                let zone = self.calendar_zone;
-                let expiration_day = time::step_date(time::local_date(at, zone), term)
-                    .and_then(|d| d.succ_opt())
-                    .expect("terms of the alibaba window are whole days or months");
-                Period {
-                    start: time::floor_hour(at),
-                    end: midnight_after(expiration_day, zone),
-                    expiration_day: Some(expiration_day),
-                }
-            }
-            Window::Exact => Period::exact(at, term, self.calendar_zone),
-        }
-    }
-
-    /// The period that renews `previous` for another `term` (docs/spec.md, section 11): it starts where
-    /// the previous one ended; under Alibaba's window the expiration day moves by the term.
-    pub fn renew_reservation(&self, previous: &Period, term: Duration) -> Period {
-        self.renew(self.reservation_window, previous, term)
-    }
-
-    /// The first active period of a subscription bought at `at` for `duration`.
-    ///
-    /// Alibaba: from the purchase second to 23:59:59 (UTC+8) of the purchase date + duration,
-    /// that is to 00:00:00 of the next day, exclusive (Elastic Cloud Phone's rule: bought 15:20
-    /// Nov 20 2020 for 1mo, active until 23:59:59 Dec 20 2020). Exact: for exactly the duration.
-    pub fn subscription_period(&self, at: Instant, duration: Duration) -> Period {
-        match self.subscription_window {
-            Window::Alibaba => {
-                let zone = self.calendar_zone;
-                let expiration_day = time::step_date(time::local_date(at, zone), duration)
-                    .expect("subscription durations are whole months");
-                Period {
-                    start: at,
-                    end: midnight_after(expiration_day, zone),
-                    expiration_day: Some(expiration_day),
-                }
-            }
-            Window::Exact => Period::exact(at, duration, self.calendar_zone),
-        }
-    }
-
-    /// The period that renews a subscription's `previous` period.
-    pub fn renew_subscription(&self, previous: &Period, duration: Duration) -> Period {
-        self.renew(self.subscription_window, previous, duration)
-    }
-
-    fn renew(&self, window: Window, previous: &Period, term: Duration) -> Period {
+    /// The period that renews `previous` for another `term` under `window` (docs/spec.md,
+    /// section 11): it starts where the previous one ended; under Alibaba's window the
+    /// expiration day moves by the term.
+    pub fn renew(&self, window: Window, previous: &Period, term: Duration) -> Period {
         match (window, previous.expiration_day) {
             (Window::Alibaba, Some(day)) => {
                 let expiration_day =
@@ -330,7 +278,8 @@ pub struct Period {
 }
 
 impl Period {
-    fn exact(start: Instant, term: Duration, zone: FixedOffset) -> Period {
+    /// A period of exactly `term` from `start`.
+    pub fn exact(start: Instant, term: Duration, zone: FixedOffset) -> Period {
         Period {
             start,
             end: term.after(start, zone),
@@ -349,66 +298,7 @@ impl Period {
     }
 }
 
-fn midnight_after(day: chrono::NaiveDate, zone: FixedOffset) -> Instant {
+/// The first second of the day after `day` in `zone`.
+pub fn midnight_after(day: chrono::NaiveDate, zone: FixedOffset) -> Instant {
     time::local_midnight(day.succ_opt().expect("dates stay within range"), zone)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::time::{format_instant, parse_instant};
-
-    #[test]
-    fn alibaba_reservation_window_is_the_vendor_example() {
-        // Bought 22:45 May 1 2020 (UTC+8) for 1y: 22:00 May 1 2020 to 24:00 May 2 2021.
-        let billing = Billing::defaults(Profile::Alibaba);
-        let at = parse_instant("2020-05-01T22:45:00+08:00").unwrap();
-        let p = billing.reservation_period(at, Duration::Months(12));
-        assert_eq!(p.start, parse_instant("2020-05-01T22:00:00+08:00").unwrap());
-        assert_eq!(p.end, parse_instant("2021-05-03T00:00:00+08:00").unwrap());
-        assert_eq!(p.seconds(), 8786 * 3600);
-        // Renewed: to 24:00 May 2 2022.
-        let r = billing.renew_reservation(&p, Duration::Months(12));
-        assert_eq!(r.start, p.end);
-        assert_eq!(r.end, parse_instant("2022-05-03T00:00:00+08:00").unwrap());
-    }
-
-    #[test]
-    fn alibaba_subscription_window_is_the_vendor_example() {
-        // Bought 15:20 Nov 20 2020 (UTC+8) for 1mo: active until 23:59:59 Dec 20 2020.
-        let billing = Billing::defaults(Profile::Alibaba);
-        let at = parse_instant("2020-11-20T15:20:00+08:00").unwrap();
-        let p = billing.subscription_period(at, Duration::Months(1));
-        assert_eq!(p.start, at);
-        assert_eq!(
-            format_instant(p.end),
-            format_instant(parse_instant("2020-12-21T00:00:00+08:00").unwrap())
-        );
-        // Renewal runs to 23:59:59 of Dec 20 + 1mo = Jan 20 2021.
-        let r = billing.renew_subscription(&p, Duration::Months(1));
-        assert_eq!(r.end, parse_instant("2021-01-21T00:00:00+08:00").unwrap());
-    }
-
-    #[test]
-    fn alibaba_renewals_chain_from_the_clamped_expiration_day() {
-        // Jan 31 + 1mo = Feb 28, + 1mo = Mar 28 (docs/spec.md, section 11).
-        let billing = Billing::defaults(Profile::Alibaba);
-        let at = parse_instant("2021-12-31T10:00:00+08:00").unwrap();
-        let p = billing.subscription_period(at, Duration::Months(1));
-        assert_eq!(p.end, parse_instant("2022-02-01T00:00:00+08:00").unwrap());
-        let p = billing.renew_subscription(&p, Duration::Months(1));
-        assert_eq!(p.end, parse_instant("2022-03-01T00:00:00+08:00").unwrap());
-        let p = billing.renew_subscription(&p, Duration::Months(1));
-        assert_eq!(p.end, parse_instant("2022-03-29T00:00:00+08:00").unwrap());
-    }
-
-    #[test]
-    fn exact_windows_chain_from_the_previous_end() {
-        let billing = Billing::defaults(Profile::Azure);
-        let at = parse_instant("2021-01-31T10:00:00Z").unwrap();
-        let p = billing.subscription_period(at, Duration::Months(1));
-        assert_eq!(format_instant(p.end), "2021-02-28T10:00:00Z");
-        let p = billing.renew_subscription(&p, Duration::Months(1));
-        assert_eq!(format_instant(p.end), "2021-03-28T10:00:00Z");
-    }
 }
