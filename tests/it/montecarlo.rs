@@ -585,3 +585,102 @@ duration = "1mo"
     // And trials differ from one another.
     assert_ne!(one[0].1, one[1].1);
 }
+
+/// The cash figures of a run (NPV and cumulative cash by month, from which `summary.json`'s
+/// cash view and `npv_mean` are computed) equal those of the exact cash timeline of the same
+/// trial, for every strategy of scenarios with instalments, hourly fees, subscriptions,
+/// renewals and a discount rate.
+#[test]
+fn the_run_cash_view_is_the_exact_cash_timeline() {
+    for file in [
+        "scenarios/example.toml",
+        "scenarios/azure-windows.toml",
+        "scenarios/ecp-subscription.toml",
+    ] {
+        let s = super::common::load(&super::common::repo_file(file));
+        let engine = Engine::new(&s).expect("engine");
+        let runner = Runner::new(&engine);
+        let mut ws = engine.workspace();
+        for trial in 0..3 {
+            let result = runner.trial(s.seed, trial, &mut ws).unwrap();
+            engine.fill(s.seed, trial, &mut ws);
+            for (p, outcome) in result.outcomes.iter().enumerate() {
+                let bill = engine.bill(p, &mut ws).unwrap();
+                assert_eq!(bill, outcome.bill, "{file} {}", bill.strategy);
+                let flows = engine.cash_timeline(p, &ws).unwrap();
+                let paid: rust_decimal::Decimal = flows.iter().map(|f| f.amount).sum();
+                assert_eq!(paid.round_dp(10), bill.cash_total.round_dp(10));
+                // NPV: each exact payment discounted from the start.
+                let npv = capsim::billing::npv(&flows, s.start, s.discount_rate);
+                assert!(
+                    (outcome.npv - npv).abs() <= 1e-9 * npv.abs().max(1.0),
+                    "{file} {}: npv {} != {npv}",
+                    bill.strategy,
+                    outcome.npv
+                );
+                // Cumulative cash at each month's end: the exact payments made by then.
+                let mut by_month = vec![0.0f64; runner.months.len()];
+                for f in &flows {
+                    by_month[runner.months.month_of(f.at)] += f64::try_from(f.amount).unwrap();
+                }
+                let mut total = 0.0;
+                for (m, (&got, add)) in outcome.cumulative_cash.iter().zip(&by_month).enumerate() {
+                    total += add;
+                    let tolerance = 1e-6 * total.abs().max(1.0);
+                    assert!(
+                        (f64::from(got) - total).abs() <= tolerance,
+                        "{file} {} month {}: {got} != {total}",
+                        bill.strategy,
+                        m + 1
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Monthly instalments are their own component: a 1-year monthly reservation of one instance
+/// at 1,200 pays 100 on each of the first three months of a 3-month horizon, nothing upfront,
+/// and owes the 9 other instalments after it.
+#[test]
+fn monthly_instalments_are_their_own_component() {
+    let (_dir, s) = scenario(
+        r#"[scenario]
+name = "m"
+start = "2026-01-01T00:00:00Z"
+horizon = "3mo"
+[billing]
+profile = "azure"
+[[instance_type]]
+name = "d2"
+family = "d"
+units = 1
+payg_hourly = "1"
+[instance_type.reserved.1y]
+all_upfront = "1200"
+[[fleet]]
+name = "f"
+instance_type = "d2"
+zone = "z"
+baseline = 0
+[[strategy]]
+name = "m"
+[[strategy.reserve]]
+instance_type = "d2"
+count = 1
+term = "1y"
+payment = "monthly"
+"#,
+    );
+    let engine = Engine::new(&s).expect("engine");
+    let mut ws = engine.workspace();
+    let bills = engine.trial(s.seed, 0, &mut ws).unwrap();
+    let m = &bills[1];
+    let d = |v: &str| rust_decimal::Decimal::from_str_exact(v).unwrap();
+    assert_eq!(m[Component::Upfront], d("0"));
+    assert_eq!(m[Component::Instalments], d("300"));
+    assert_eq!(m.cash_total, d("300"));
+    assert_eq!(m.obligation_after_horizon, d("900"));
+    // Amortized over the term's seconds: 1,200 x 90 days / 365 days.
+    assert_eq!(m.amortized_total, d("1200") * d("90") / d("365"));
+}

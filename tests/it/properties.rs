@@ -1,6 +1,7 @@
 //! Invariants of the matching core on random traces and random strategies.
 
-use capsim::charge::Component;
+use capsim::billing::usage_charges;
+use capsim::charge::{Charge, Component, Horizon};
 use capsim::engine::Engine;
 use capsim::report::bill::HourRows;
 use capsim::scenario::Scenario;
@@ -250,6 +251,30 @@ proptest! {
                 prop_assert!(*covered <= capacity, "hour {}: {} > {}", h, covered, capacity);
             }
             prop_assert_eq!(payg_from_rows.round_dp(12), bill[Component::PaygCompute].round_dp(12));
+
+            // The bill is the sum of its charges, each counted once: the plan's own and the
+            // usage charges of its matching, each charge's value added on its own.
+            let mut cash = [Decimal::ZERO; 7];
+            let (mut after, mut amortized) = (Decimal::ZERO, Decimal::ZERO);
+            let mut count = |c: &Charge| {
+                match c.horizon {
+                    Horizon::Inside => cash[c.kind.component().index()] += c.amount.value(),
+                    Horizon::After => after += c.amount.value(),
+                    Horizon::Before => {}
+                }
+                amortized += c.amortized.value();
+            };
+            plan.charges.iter().for_each(&mut count);
+            usage_charges(&engine.layout, &engine.prices, &ws.usage, &ws.matched, |_, c| {
+                count(&c);
+                Ok(())
+            })
+            .unwrap();
+            for c in Component::ALL {
+                prop_assert_eq!(cash[c.index()].round_dp(10), bill[c].round_dp(10), "{} {}", bill.strategy, c);
+            }
+            prop_assert_eq!(after.round_dp(10), bill.obligation_after_horizon.round_dp(10));
+            prop_assert_eq!(amortized.round_dp(10), bill.amortized_total.round_dp(10));
         }
 
         // Adding capacity never raises payg_compute.
