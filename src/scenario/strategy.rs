@@ -1,0 +1,331 @@
+//! `[[strategy]]`: purchase strategies and their reservations and subscriptions.
+
+use super::fleet::{Fleet, FleetKind};
+use super::read::{Table, one_of};
+use super::types::InstanceType;
+use super::{lookup, named_items};
+use crate::profile::{Billing, Payment};
+use crate::error::InputError;
+use crate::time::{self, Duration, Instant};
+use rust_decimal::Decimal;
+
+/// A purchase strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Strategy {
+    /// Name.
+    pub name: String,
+    /// Reservations, in the file's order.
+    pub reserves: Vec<Reserve>,
+    /// Subscriptions, in the file's order.
+    pub subscribes: Vec<Subscribe>,
+}
+
+/// A reservation entry of a strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reserve {
+    /// The type bought (its price, its units).
+    pub instance_type: usize,
+    /// The zone of a zonal reservation; `None` is regional.
+    pub zone: Option<usize>,
+    /// Covers any type of the family, by units.
+    pub size_flexible: bool,
+    /// Instances bought.
+    pub count: u32,
+    /// Term.
+    pub term: Duration,
+    /// Payment option.
+    pub payment: Payment,
+    /// Purchase instant.
+    pub at: Instant,
+    /// Buy again at expiry while expiry is before the horizon's end.
+    pub renew: bool,
+    /// Paid at purchase per instance and period (for `monthly`: the total of the instalments).
+    pub upfront: Decimal,
+    /// Fee per instance and active hour.
+    pub hourly: Decimal,
+}
+
+/// A subscription entry of a strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscribe {
+    /// The type subscribed.
+    pub instance_type: usize,
+    /// The zone.
+    pub zone: usize,
+    /// Instances.
+    pub count: u32,
+    /// Duration of one period.
+    pub duration: Duration,
+    /// Purchase instant.
+    pub at: Instant,
+    /// Renew at expiry while expiry is before the horizon's end.
+    pub renew: bool,
+    /// Price of one instance for one period.
+    pub fee: Decimal,
+}
+
+/// Reads the `[[strategy]]` tables.
+pub(super) fn read(
+    root: &Table<'_>,
+    types: &[InstanceType],
+    zones: &[String],
+    fleets: &[Fleet],
+    start: Instant,
+    end: Instant,
+    billing: &Billing,
+) -> Result<Vec<Strategy>, InputError> {
+    let items = named_items(
+        root,
+        "strategy",
+        &["name", "reserve", "subscribe"],
+        "the strategy's name such as \"ri-1y-partial\"",
+    )?;
+    let type_names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+    let zone_names: Vec<&str> = zones.iter().map(String::as_str).collect();
+    let mut strategies = Vec::with_capacity(items.len());
+    for (name, t) in items {
+        if name == "payg" {
+            return Err(t.get("name").expect("read").expected(
+                "a name other than \"payg\", which capsim keeps for the pay-as-you-go baseline",
+            ));
+        }
+        let at = |e: &Table<'_>| -> Result<Instant, InputError> {
+            match e.get("at") {
+                None => Ok(start),
+                Some(n) => {
+                    let at = n.at(start, billing.calendar_zone)?;
+                    if at >= end {
+                        return Err(n.expected(format!(
+                            "a purchase before the horizon's end ({})",
+                            time::format_instant(end)
+                        )));
+                    }
+                    Ok(at)
+                }
+            }
+        };
+        let mut reserves = Vec::new();
+        if let Some(n) = t.get("reserve") {
+            for item in n.array_of("a list of [[strategy.reserve]] tables")? {
+                let e = item.table(&[
+                    "instance_type",
+                    "zone",
+                    "size_flexible",
+                    "count",
+                    "term",
+                    "payment",
+                    "at",
+                    "renew",
+                ])?;
+                let type_node = e.req("instance_type", "the instance type reserved")?;
+                let ti = lookup(&type_node, &type_names, "one of the instance types")?;
+                let ty = &types[ti];
+                let zone = e
+                    .get("zone")
+                    .map(|z| lookup(&z, &zone_names, "one of the fleets' zones"))
+                    .transpose()?;
+                let size_flexible = e
+                    .get("size_flexible")
+                    .map(|n| n.bool())
+                    .transpose()?
+                    .unwrap_or(false);
+                if size_flexible && zone.is_some() && !billing.zonal_size_flexible {
+                    return Err(e.get("size_flexible").expect("present").error(format!(
+                        "found size_flexible = true on a zonal reservation, but under the {} rules a zonal reservation is not size-flexible; expected no zone (a regional, size-flexible reservation) or size_flexible = false",
+                        billing.profile
+                    )));
+                }
+                let count = e
+                    .req("count", "the number of instances reserved")?
+                    .count()?;
+                let term_node = e.req("term", "the term such as \"1y\"")?;
+                let term = term_node.positive_duration()?;
+                let terms: Vec<String> = ty.reserved.iter().map(|r| r.term.to_string()).collect();
+                let prices = ty.reserved.iter().find(|r| r.term == term).ok_or_else(|| {
+                    let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
+                    if refs.is_empty() {
+                        term_node.error(format!(
+                            "found {}, but instance_type[{:?}] has no reservation prices; expected a type with [instance_type.reserved.<term>] prices",
+                            term_node.found(),
+                            ty.name
+                        ))
+                    } else {
+                        term_node.expected(format!(
+                            "a term priced for {}: {}",
+                            ty.name,
+                            one_of(&refs)
+                        ))
+                    }
+                })?;
+                let pay_node = e.req(
+                    "payment",
+                    &format!("the payment option: {}", one_of(&Payment::NAMES)),
+                )?;
+                let payment = Payment::ALL[pay_node.choice(&Payment::NAMES)?];
+                if !billing.payments.contains(&payment) {
+                    let allowed: Vec<String> =
+                        billing.payments.iter().map(|p| p.to_string()).collect();
+                    let refs: Vec<&str> = allowed.iter().map(String::as_str).collect();
+                    return Err(pay_node.expected(format!(
+                        "a payment option of the {} rules: {}",
+                        billing.profile,
+                        one_of(&refs)
+                    )));
+                }
+                let (upfront, hourly) = prices.price(payment).ok_or_else(|| {
+                    let offered: Vec<String> = Payment::ALL
+                        .iter()
+                        .filter(|p| billing.payments.contains(p) && prices.price(**p).is_some())
+                        .map(|p| p.to_string())
+                        .collect();
+                    let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
+                    // `monthly` instalments divide the all-upfront price.
+                    let priced = if payment == Payment::Monthly {
+                        Payment::AllUpfront
+                    } else {
+                        payment
+                    };
+                    pay_node.error(format!(
+                        "found {}, but instance_type[{:?}].reserved.{term} has no {priced} price; expected {}",
+                        pay_node.found(),
+                        ty.name,
+                        if offered.is_empty() {
+                            "a priced option".to_string()
+                        } else {
+                            one_of(&offered)
+                        }
+                    ))
+                })?;
+                if payment == Payment::Monthly && term.months().is_none() {
+                    return Err(pay_node.error(format!(
+                        "found monthly payment for the term {term}, expected a term in months or years: monthly instalments divide the price by the term's months"
+                    )));
+                }
+                let at = at(&e)?;
+                let renew = e
+                    .get("renew")
+                    .map(|n| n.bool())
+                    .transpose()?
+                    .unwrap_or(false);
+                reserves.push(Reserve {
+                    instance_type: ti,
+                    zone,
+                    size_flexible,
+                    count,
+                    term,
+                    payment,
+                    at,
+                    renew,
+                    upfront,
+                    hourly,
+                });
+            }
+        }
+        let mut subscribes = Vec::new();
+        if let Some(n) = t.get("subscribe") {
+            for item in n.array_of("a list of [[strategy.subscribe]] tables")? {
+                let e =
+                    item.table(&["instance_type", "zone", "count", "duration", "at", "renew"])?;
+                let type_node = e.req("instance_type", "the instance type subscribed")?;
+                let ti = lookup(&type_node, &type_names, "one of the instance types")?;
+                let ty = &types[ti];
+                let Some(prices) = &ty.subscription else {
+                    return Err(type_node.error(format!(
+                        "found {}, but it has no [instance_type.subscription] prices; expected a type with a monthly or yearly subscription price",
+                        type_node.found()
+                    )));
+                };
+                let zone = match e.get("zone") {
+                    Some(z) => lookup(&z, &zone_names, "one of the fleets' zones")?,
+                    None if zones.len() == 1 => 0,
+                    None => {
+                        return Err(e.node().error(format!(
+                            "missing key \"zone\", expected the zone subscribed: subscriptions are zonal and the fleets run in {}",
+                            one_of(&zone_names)
+                        )));
+                    }
+                };
+                let count = e
+                    .req("count", "the number of instances subscribed")?
+                    .count()?;
+                let d_node = e.req("duration", "the subscription's duration such as \"1mo\"")?;
+                let duration = d_node.positive_duration()?;
+                if !billing.subscription_durations.allows(duration) {
+                    return Err(d_node.expected(format!(
+                        "a subscription duration of the {} rules: {}",
+                        billing.profile,
+                        billing.subscription_durations.describe()
+                    )));
+                }
+                let fee = prices.fee(duration).ok_or_else(|| {
+                    d_node.error(format!(
+                        "found {}, but instance_type[{:?}] has only a yearly subscription price; expected whole years, or add a monthly price",
+                        d_node.found(),
+                        ty.name
+                    ))
+                })?;
+                if ty.license_hourly > Decimal::ZERO {
+                    check_licence_mix(&e, ti, zone, types, zones, fleets)?;
+                }
+                let at = at(&e)?;
+                let renew = e
+                    .get("renew")
+                    .map(|n| n.bool())
+                    .transpose()?
+                    .unwrap_or(false);
+                subscribes.push(Subscribe {
+                    instance_type: ti,
+                    zone,
+                    count,
+                    duration,
+                    at,
+                    renew,
+                    fee,
+                });
+            }
+        }
+        strategies.push(Strategy {
+            name,
+            reserves,
+            subscribes,
+        });
+    }
+    Ok(strategies)
+}
+
+/// A subscription carries some of a (type, zone)'s VMs; when fleets there differ in Hybrid
+/// Benefit, which ones it carries would change the licence bill (docs/spec.md, section 11).
+fn check_licence_mix(
+    e: &Table<'_>,
+    ti: usize,
+    zone: usize,
+    types: &[InstanceType],
+    zones: &[String],
+    fleets: &[Fleet],
+) -> Result<(), InputError> {
+    let mut with: Option<&str> = None;
+    let mut without: Option<&str> = None;
+    for f in fleets {
+        let runs_here = match &f.kind {
+            FleetKind::Synthetic(s) => s.instance_type == ti && s.zone == zone,
+            FleetKind::Trace(t) => t
+                .vms
+                .iter()
+                .any(|v| v.instance_type == ti && v.zone == zone),
+        };
+        if runs_here {
+            if f.hybrid_benefit {
+                with.get_or_insert(&f.name);
+            } else {
+                without.get_or_insert(&f.name);
+            }
+        }
+    }
+    if let (Some(a), Some(b)) = (with, without) {
+        return Err(e.node().error(format!(
+            "found fleets \"{a}\" (hybrid_benefit = true) and \"{b}\" (hybrid_benefit = false) running {} in {}, expected one licence setting for a subscribed type and zone whose type has a licence fee: which VMs the subscription carries would change the licence bill",
+            types[ti].name, zones[zone]
+        )));
+    }
+    Ok(())
+}
