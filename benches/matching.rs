@@ -12,7 +12,7 @@ fn matching(c: &mut Criterion) {
     let s = Scenario::load(path).expect("the benchmark scenario is valid");
     let engine = Engine::new(&s).expect("engine");
     let mut ws = engine.workspace();
-    engine.fill(s.seed, 0, &mut ws);
+    engine.fill(s.seed, 0, &mut ws).unwrap();
     let cell_hours = (engine.layout.hours * engine.layout.cells.len()) as u64;
     assert_eq!(engine.layout.hours, 26_280);
     assert_eq!(engine.layout.cells.len(), 6);

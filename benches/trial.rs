@@ -37,7 +37,7 @@ fn trial(c: &mut Criterion) {
     group.bench_function("fleet", |b| {
         b.iter(|| {
             k += 1;
-            engine.fill(s.seed, black_box(k), &mut ws)
+            engine.fill(s.seed, black_box(k), &mut ws).unwrap()
         })
     });
     group.bench_function("fleet-draws-only", |b| {
@@ -53,7 +53,7 @@ fn trial(c: &mut Criterion) {
     group.bench_function("whole", |b| {
         b.iter(|| {
             k += 1;
-            black_box(runner.trial(s.seed, black_box(k), &mut ws))
+            black_box(runner.trial(s.seed, black_box(k), &mut ws).unwrap())
         })
     });
     group.finish();

@@ -451,7 +451,7 @@ fn bill(args: &BillArgs) -> Result<()> {
         }
     };
     let mut ws = engine.workspace();
-    engine.fill(args.seed.unwrap_or(s.seed), args.trial, &mut ws);
+    engine.fill(args.seed.unwrap_or(s.seed), args.trial, &mut ws)?;
     let bills: Vec<StrategyBill> = plans
         .into_iter()
         .map(|p| {
@@ -463,7 +463,7 @@ fn bill(args: &BillArgs) -> Result<()> {
             Ok(StrategyBill {
                 bill: engine
                     .bill(p, &mut ws)
-                    .map_err(|e| crate::montecarlo::overflow(&engine, args.trial, p, e))?,
+                    .map_err(|e| engine.overflow(args.trial, p, e))?,
                 events: engine.plans[p].events.clone(),
                 hours,
             })

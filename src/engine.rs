@@ -7,6 +7,7 @@ use crate::fleet::Generator;
 use crate::matching::{self, HourSink, Matched, NoHours, Scratch, Shortcut};
 use crate::purchase::{Context, Plan};
 use crate::scenario::Scenario;
+use crate::time::HOUR;
 use crate::usage::{ChangeRecorder, Layout, Usage};
 
 /// A scenario prepared for billing trials: the hour grid, every strategy's plan (the
@@ -20,6 +21,8 @@ pub struct Engine<'s> {
     pub plans: Vec<Plan>,
     /// The prices of each cell.
     pub prices: Vec<PoolPrices>,
+    /// Per cell, the most VM-seconds an hour may hold (see [`Engine::fill`]).
+    pub cell_limits: Vec<u64>,
     /// Builds each trial's fleet.
     pub generator: Generator,
 }
@@ -55,6 +58,7 @@ impl<'s> Engine<'s> {
             scenario,
             generator: Generator::new(scenario),
             prices: billing::pool_prices(scenario, &layout),
+            cell_limits: Engine::limits(&layout),
             layout,
             plans,
         })
@@ -82,10 +86,34 @@ impl<'s> Engine<'s> {
     /// Subscription integrals are nearly always settled by per-hour VM counts; the hours that
     /// need the VMs' own arrival and departure seconds are found afterwards and, only if there
     /// are any, the trial's VMs are generated again (the same draws) to record those seconds.
-    pub fn fill(&self, seed: u64, trial: u64, ws: &mut Workspace) {
+    ///
+    /// Fails when a (type, zone) holds so many VMs in one hour that its unit-seconds would leave
+    /// the matching core's 64-bit range (see [`Engine::cell_limits`](Engine)).
+    pub fn fill(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Result<(), Error> {
         let (s, layout) = (self.scenario, &self.layout);
         self.generator.fill(s, layout, seed, trial, &mut ws.usage);
         let nc = layout.cells.len();
+        if nc > 0 {
+            for (h, row) in ws.usage.seconds.chunks_exact(nc).enumerate() {
+                for (c, (&used, &limit)) in row.iter().zip(&self.cell_limits).enumerate() {
+                    if used > limit {
+                        let cell = layout.cells[c];
+                        return Err(Error::Input(InputError::file(
+                            &s.file,
+                            format!(
+                                "trial {trial}: {} VM-seconds of {} in {} in the hour from {} exceed the {} that can be billed exactly (about {} VMs at once); lower the fleet's counts or rates",
+                                used,
+                                s.types[cell.instance_type].name,
+                                s.zones[cell.zone],
+                                crate::time::format_instant(layout.hour_start(h)),
+                                limit,
+                                limit / HOUR as u64,
+                            ),
+                        )));
+                    }
+                }
+            }
+        }
         let mut needed: Option<Vec<bool>> = None;
         for plan in &self.plans {
             for sub in &plan.covers {
@@ -110,6 +138,29 @@ impl<'s> Engine<'s> {
                 .generate(s, layout, seed, trial, &mut recorder);
             ws.usage.set_changes(recorder.changes);
         }
+        Ok(())
+    }
+
+    /// The most VM-seconds one cell may hold in one hour: its unit-seconds stay in 64 bits
+    /// (`seconds x units`), and so do a bill period's seconds (up to 745 hours).
+    fn limits(layout: &Layout) -> Vec<u64> {
+        layout
+            .units
+            .iter()
+            .map(|&u| u64::MAX / u.max(1_000))
+            .collect()
+    }
+
+    /// The error of a trial whose amounts left the exact range of money, naming the trial and
+    /// the strategy.
+    pub fn overflow(&self, trial: u64, plan: usize, e: Overflow) -> Error {
+        Error::Input(InputError::file(
+            &self.scenario.file,
+            format!(
+                "trial {trial}, strategy \"{}\": {e}; lower the counts, prices or horizon",
+                self.plans[plan].name
+            ),
+        ))
     }
 
     /// Matches plan `p` against the workspace's usage, sending every hour to `sink`.
@@ -161,8 +212,10 @@ impl<'s> Engine<'s> {
     }
 
     /// Every plan's bill for trial `trial`.
-    pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Result<Vec<Bill>, Overflow> {
-        self.fill(seed, trial, ws);
-        (0..self.plans.len()).map(|p| self.bill(p, ws)).collect()
+    pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Result<Vec<Bill>, Error> {
+        self.fill(seed, trial, ws)?;
+        (0..self.plans.len())
+            .map(|p| self.bill(p, ws).map_err(|e| self.overflow(trial, p, e)))
+            .collect()
     }
 }

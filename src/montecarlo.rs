@@ -3,9 +3,9 @@
 //! whatever the number of threads, so every sum and every file is bit-identical.
 
 use crate::billing::{Bill, discount};
-use crate::charge::{Breakdown, Horizon, Overflow};
+use crate::charge::{Breakdown, Horizon};
 use crate::engine::{Engine, Workspace};
-use crate::error::{Error, InputError, Result};
+use crate::error::{Error, Result};
 use crate::purchase::Plan;
 use crate::time::{Duration, Instant};
 use rayon::prelude::*;
@@ -26,18 +26,6 @@ pub struct Settings {
     pub seed: u64,
     /// Worker threads (0: one per core).
     pub threads: usize,
-}
-
-/// A trial whose amounts left the exact range of money: refused as bad input, naming the
-/// trial and the strategy.
-pub fn overflow(engine: &Engine<'_>, trial: u64, plan: usize, e: Overflow) -> Error {
-    Error::Input(InputError::file(
-        &engine.scenario.file,
-        format!(
-            "trial {trial}, strategy \"{}\": {e}; lower the counts, prices or horizon",
-            engine.plans[plan].name
-        ),
-    ))
 }
 
 /// One strategy's result in one trial.
@@ -177,7 +165,7 @@ impl<'e, 's> Runner<'e, 's> {
     /// Bills every plan on trial `trial`'s fleet.
     pub fn trial(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Result<TrialResult> {
         let engine = self.engine;
-        engine.fill(seed, trial, ws);
+        engine.fill(seed, trial, ws)?;
         let mut outcomes = Vec::with_capacity(engine.plans.len());
         for p in 0..engine.plans.len() {
             let fixed = &self.fixed[p];
@@ -190,7 +178,7 @@ impl<'e, 's> Runner<'e, 's> {
                     by_month[month] += amount;
                     npv += amount * factor;
                 })
-                .map_err(|e| overflow(engine, trial, p, e))?;
+                .map_err(|e| engine.overflow(trial, p, e))?;
             let mut total = 0.0;
             let cumulative_cash = by_month
                 .iter()

@@ -13,9 +13,9 @@ pub use fleet::{Arrivals, EventAction, Fleet, FleetEvent, FleetKind, Synthetic, 
 pub use strategy::{Reserve, Strategy, Subscribe};
 pub use types::{InstanceType, ReservedPrices, SubscriptionPrices};
 
-use crate::profile::Billing;
 use crate::error::InputError;
 use crate::fleet::trace;
+use crate::profile::Billing;
 use crate::time::{DemandZone, Duration, Instant};
 use read::{Node, Source, Table, did_you_mean, one_of};
 use rust_decimal::Decimal;

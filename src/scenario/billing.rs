@@ -1,8 +1,8 @@
 //! `[billing]`: the vendor profile and the rules that override it.
 
 use super::read::{Node, one_of};
-use crate::profile::{Billing, Payment, Profile, SubscriptionDurations, Window};
 use crate::error::InputError;
+use crate::profile::{Billing, Payment, Profile, SubscriptionDurations, Window};
 use crate::time;
 
 const BILLING_KEYS: [&str; 10] = [

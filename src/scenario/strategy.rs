@@ -4,8 +4,8 @@ use super::fleet::{Fleet, FleetKind};
 use super::read::{Table, one_of};
 use super::types::InstanceType;
 use super::{lookup, named_items};
-use crate::profile::{Billing, Payment};
 use crate::error::InputError;
+use crate::profile::{Billing, Payment};
 use crate::time::{self, Duration, Instant};
 use rust_decimal::Decimal;
 

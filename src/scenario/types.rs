@@ -2,8 +2,8 @@
 
 use super::named_items;
 use super::read::Table;
-use crate::profile::{Billing, Payment, Window};
 use crate::error::InputError;
+use crate::profile::{Billing, Payment, Window};
 use crate::time::{self, Duration};
 use rust_decimal::Decimal;
 

@@ -783,7 +783,7 @@ fn g5_run(file: &str) -> (Scenario, Bill, Vec<CashFlow>) {
     let (bill, flows) = {
         let engine = Engine::new(&s).expect("engine");
         let mut ws = engine.workspace();
-        engine.fill(s.seed, 0, &mut ws);
+        engine.fill(s.seed, 0, &mut ws).unwrap();
         assert_eq!(engine.plans[1].name, "ri");
         let bill = engine.bill(1, &mut ws).unwrap();
         let flows = engine.cash_timeline(1, &ws).unwrap();

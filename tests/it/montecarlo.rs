@@ -603,7 +603,7 @@ fn the_run_cash_view_is_the_exact_cash_timeline() {
         let mut ws = engine.workspace();
         for trial in 0..3 {
             let result = runner.trial(s.seed, trial, &mut ws).unwrap();
-            engine.fill(s.seed, trial, &mut ws);
+            engine.fill(s.seed, trial, &mut ws).unwrap();
             for (p, outcome) in result.outcomes.iter().enumerate() {
                 let bill = engine.bill(p, &mut ws).unwrap();
                 assert_eq!(bill, outcome.bill, "{file} {}", bill.strategy);

@@ -81,7 +81,7 @@ fn the_bill_day_moves_the_monthly_bill() {
     let s = s.unwrap();
     let engine = Engine::new(&s).expect("engine");
     let mut ws = engine.workspace();
-    engine.fill(s.seed, 0, &mut ws);
+    engine.fill(s.seed, 0, &mut ws).unwrap();
     engine.bill(0, &mut ws).unwrap();
     let flows = engine.cash_timeline(0, &ws).unwrap();
     let first = flows

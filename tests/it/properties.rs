@@ -200,7 +200,7 @@ proptest! {
         let s = scenario(dir.path(), &vms, &reserves, &subscribes, &extra);
         let engine = Engine::new(&s).expect("engine");
         let mut ws = engine.workspace();
-        engine.fill(s.seed, 0, &mut ws);
+        engine.fill(s.seed, 0, &mut ws).unwrap();
         let bills: Vec<_> = (0..engine.plans.len()).map(|p| engine.bill(p, &mut ws).unwrap()).collect();
 
         // A PAYG-only bill is rate x seconds / 3600, computed from the trace itself.
