@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod empty_fleet;
 mod errors;
 mod examples;
 mod fleet;
