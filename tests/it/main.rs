@@ -13,3 +13,4 @@ mod profiles;
 mod properties;
 mod report;
 mod sweep;
+mod trace_reading;
