@@ -195,8 +195,7 @@ impl Loader {
         if let Some(t) = self.traces.lock().expect("not poisoned").get(&path) {
             return Ok(t.clone());
         }
-        let (path, text) = self.read_text(node, "a trace CSV file")?;
-        let parsed = Arc::new(trace::parse(&path, &text, node.path())?);
+        let parsed = Arc::new(trace::read(&path, node)?);
         self.traces
             .lock()
             .expect("not poisoned")

@@ -445,6 +445,11 @@ impl Usage {
     /// Completes the trial's usage: applies the deferred ends and sums the difference arrays.
     pub fn finish(&mut self, layout: &Layout) {
         let nc = self.cells;
+        if nc == 0 {
+            // No fleet puts a VM anywhere (a header-only trace): nothing ran, and there is no
+            // row of cells to sum.
+            return;
+        }
         let ends = std::mem::take(&mut self.ends);
         for block in &ends {
             for end in block {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod empty_fleet;
 mod errors;
 mod examples;
 mod fleet;
@@ -12,3 +13,4 @@ mod profiles;
 mod properties;
 mod report;
 mod sweep;
+mod trace_reading;
