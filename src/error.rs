@@ -46,6 +46,16 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Lists allowed words for a message: `"a", "b" or "c"`.
+pub fn one_of(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
 /// Everything a capsim command can fail with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -4,12 +4,10 @@
 //! Every draw comes from a stream of its own, seeded from (seed, trial, fleet name, purpose),
 //! so a trial is the same on any thread and changing one fleet leaves the others' draws alone.
 
-pub mod trace;
-
 use crate::scenario::dist::{Lifetime, Param};
 use crate::scenario::{EventAction, FleetKind, Scenario, Synthetic};
 use crate::time::{HOUR, Instant, YEAR_SECONDS};
-use crate::usage::{Layout, Usage};
+use crate::usage::{Layout, Usage, VmSink};
 use rand::distr::Uniform;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Exp, LogNormal, Poisson, Weibull};
@@ -56,13 +54,6 @@ pub fn stream(seed: u64, trial: u64, fleet: &str, purpose: Purpose) -> Stream {
     h = mix(h ^ name_hash(fleet));
     h = mix(h ^ (purpose as u64).wrapping_mul(golden));
     Stream::seed_from_u64(h)
-}
-
-/// Where a trial's VMs go: usage arrays, or a list in tests.
-pub trait VmSink {
-    /// `count` identical VMs of `cell` running `[start, end)` (unclipped); `licensed`: the
-    /// licence fee applies to them.
-    fn add(&mut self, cell: usize, start: Instant, end: Instant, count: u32, licensed: bool);
 }
 
 /// Usage arrays as a sink.

@@ -152,7 +152,7 @@ impl SubscriptionDurations {
             SubscriptionDurations::Listed(list) => {
                 let words: Vec<String> = list.iter().map(|d| d.to_string()).collect();
                 let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-                crate::scenario::read::one_of(&refs)
+                crate::error::one_of(&refs)
             }
             SubscriptionDurations::WholeMonths => {
                 "a whole number of months such as \"1mo\", \"6mo\" or \"1y\"".to_string()

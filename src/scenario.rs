@@ -7,6 +7,7 @@ mod fleet;
 pub mod read;
 mod strategy;
 pub mod sweep;
+pub mod trace;
 mod types;
 
 pub use fleet::{Arrivals, EventAction, Fleet, FleetEvent, FleetKind, Synthetic, Trace, TraceVm};
@@ -14,7 +15,6 @@ pub use strategy::{Reserve, Strategy, Subscribe};
 pub use types::{InstanceType, ReservedPrices, SubscriptionPrices};
 
 use crate::error::InputError;
-use crate::fleet::trace;
 use crate::profile::Billing;
 use crate::time::{DemandZone, Duration, Instant};
 use read::{Node, Source, Table, did_you_mean, one_of};

@@ -39,6 +39,13 @@ impl Licence {
     }
 }
 
+/// Where a trial's VMs go: usage arrays, or a list in tests.
+pub trait VmSink {
+    /// `count` identical VMs of `cell` running `[start, end)` (unclipped); `licensed`: the
+    /// licence fee applies to them.
+    fn add(&mut self, cell: usize, start: Instant, end: Instant, count: u32, licensed: bool);
+}
+
 /// The hour grid and the cells of a scenario: fixed for all trials.
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -566,7 +573,7 @@ pub struct ChangeRecorder<'a> {
     pub changes: Vec<(u32, Change)>,
 }
 
-impl crate::fleet::VmSink for ChangeRecorder<'_> {
+impl VmSink for ChangeRecorder<'_> {
     fn add(&mut self, cell: usize, start: Instant, end: Instant, count: u32, _: bool) {
         if count == 0 || !self.layout.tracked[cell] {
             return;

@@ -108,15 +108,7 @@ pub fn did_you_mean<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
         .map(|(_, k)| k)
 }
 
-/// Lists allowed words for a message: `"a", "b" or "c"`.
-pub fn one_of(words: &[&str]) -> String {
-    let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
-    match quoted.len() {
-        0 => String::new(),
-        1 => quoted[0].clone(),
-        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
-    }
-}
+pub use crate::error::one_of;
 
 /// The most instances one entry may buy: keeps the matching core's per-hour unit-seconds in
 /// 64 bits.
