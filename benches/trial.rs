@@ -2,7 +2,7 @@
 //! whole trial (fleet, usage, every strategy matched and billed, cash views).
 
 use capsim::engine::Engine;
-use capsim::fleet::VmSink;
+use capsim::usage::VmSink;
 use capsim::montecarlo::Runner;
 use capsim::scenario::Scenario;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
