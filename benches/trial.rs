@@ -2,9 +2,9 @@
 //! whole trial (fleet, usage, every strategy matched and billed, cash views).
 
 use capsim::engine::Engine;
-use capsim::usage::VmSink;
 use capsim::montecarlo::Runner;
 use capsim::scenario::Scenario;
+use capsim::usage::VmSink;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 

@@ -11,6 +11,7 @@ mod hand_example;
 mod montecarlo;
 mod profiles;
 mod properties;
+mod purchases;
 mod report;
 mod sweep;
 mod trace_reading;

@@ -1,0 +1,147 @@
+//! Purchases as kinds: a plan accepts purchases appended in time order (as a purchase policy
+//! buys mid-trial), and those bill exactly as if the strategy had held them from the start.
+
+use super::common::{d, load_text};
+use capsim::charge::{ChargeKind, Component};
+use capsim::engine::Engine;
+use capsim::purchase::{Plan, Purchase};
+
+/// Two regional reservations of one type, the second bought ten days in, and a subscription
+/// bought twenty days in: strategy "all" holds the three, strategy "first" only the first.
+const SCENARIO: &str = r#"[scenario]
+name = "appended"
+start = "2026-01-01T00:00:00Z"
+horizon = "60d"
+seed = 3
+
+[billing]
+profile = "generic"
+
+[[instance_type]]
+name = "m.large"
+family = "m"
+units = 2
+payg_hourly = "0.10"
+[instance_type.reserved.1mo]
+all_upfront = "40"
+partial_upfront = { upfront = "15", hourly = "0.04" }
+[instance_type.subscription]
+monthly = "50"
+
+[[fleet]]
+name = "web"
+instance_type = "m.large"
+zone = "z1"
+baseline = 6
+[fleet.arrivals]
+rate_per_hour = 1.0
+[fleet.lifetime]
+dist = "exponential"
+mean = "6h"
+
+[[strategy]]
+name = "all"
+[[strategy.reserve]]
+instance_type = "m.large"
+count = 3
+term = "1mo"
+payment = "all_upfront"
+renew = true
+[[strategy.reserve]]
+instance_type = "m.large"
+count = 2
+term = "1mo"
+payment = "partial_upfront"
+at = "2026-01-11T00:00:00Z"
+[[strategy.subscribe]]
+instance_type = "m.large"
+zone = "z1"
+count = 1
+duration = "1mo"
+at = "2026-01-21T00:00:00Z"
+
+[[strategy]]
+name = "first"
+[[strategy.reserve]]
+instance_type = "m.large"
+count = 3
+term = "1mo"
+payment = "all_upfront"
+renew = true
+"#;
+
+#[test]
+fn purchases_appended_in_time_order_bill_as_if_held_from_the_start() {
+    let (_dir, s) = load_text("s.toml", SCENARIO);
+    let s = s.unwrap();
+    let mut engine = Engine::new(&s).expect("engine");
+    // Plan 1 holds everything from the start; plan 2 holds the first reservation and is
+    // given the other two purchases later, one at a time.
+    let later: Vec<Purchase> = Purchase::of_strategy(&s.strategies[0])
+        .into_iter()
+        .skip(1)
+        .collect();
+    assert_eq!(later.len(), 2);
+    let mut appended: Plan = engine.plans[2].clone();
+    for p in later {
+        appended.append(&engine.context(), vec![p]).unwrap();
+    }
+    engine.plans[2] = appended;
+    let all = &engine.plans[1];
+    let grown = &engine.plans[2];
+    assert_eq!(grown.charges, all.charges);
+    assert_eq!(grown.events, all.events);
+    assert_eq!(grown.entries, all.entries);
+    let mut ws = engine.workspace();
+    for trial in 0..5 {
+        let bills = engine.trial(s.seed, trial, &mut ws).unwrap();
+        let (mut a, mut b) = (bills[1].clone(), bills[2].clone());
+        a.strategy.clear();
+        b.strategy.clear();
+        assert_eq!(a, b, "trial {trial}");
+    }
+    // By hand: the 60 days run to Mar 2 (31 + 28 days reach Mar 1), so the renewed 1-month
+    // reservation has three periods starting inside (Jan 1, Feb 1, Mar 1): 3 x 3 x 40; plus
+    // 2 x 15 upfront on Jan 11, and one 50 subscription fee on Jan 21.
+    let b = &engine.trial(s.seed, 0, &mut ws).unwrap()[2];
+    assert_eq!(b[Component::Upfront], d("390"));
+    assert_eq!(b[Component::Subscription], d("50"));
+    // 2 x 0.04 an hour over the 31 days from Jan 11 to Feb 11.
+    assert_eq!(
+        b[Component::CommitmentRecurring],
+        d("2") * d("0.04") * d("744")
+    );
+    assert!(
+        grown
+            .charges
+            .iter()
+            .any(|c| c.kind == ChargeKind::HourlyFee)
+    );
+}
+
+/// A purchase appended after the strategy's own entries is matched after them, even when it
+/// is zonal (zonal before regional holds within one batch of purchases only).
+#[test]
+fn an_appended_zonal_reservation_is_matched_after_the_plan_s_own() {
+    let text = SCENARIO.replace(
+        "count = 2\nterm = \"1mo\"\npayment = \"partial_upfront\"",
+        "count = 2\nterm = \"1mo\"\npayment = \"partial_upfront\"\nzone = \"z1\"",
+    );
+    let (_dir, s) = load_text("s.toml", &text);
+    let s = s.unwrap();
+    let engine = Engine::new(&s).expect("engine");
+    // Bought together, the zonal entry comes first.
+    let all = &engine.plans[1];
+    assert_eq!(
+        all.pools.iter().map(|p| p.purchase).collect::<Vec<_>>(),
+        [1, 0]
+    );
+    // Appended, it comes after the first entry.
+    let mut grown = engine.plans[2].clone();
+    let zonal = Purchase::of_strategy(&s.strategies[0]).swap_remove(1);
+    grown.append(&engine.context(), vec![zonal]).unwrap();
+    assert_eq!(
+        grown.pools.iter().map(|p| p.purchase).collect::<Vec<_>>(),
+        [0, 1]
+    );
+}
