@@ -1,6 +1,6 @@
 //! Trace files: `id,instance_type,zone,start,end`, one VM per row (docs/spec.md, section 11).
 
-use crate::error::InputError;
+use crate::error::{ErrorKind, InputError};
 use crate::scenario::TraceVm;
 use crate::scenario::read::{Node, did_you_mean, one_of};
 use crate::time::{self, Instant};
@@ -29,6 +29,7 @@ struct Row {
 /// Parses a trace's text; `key` is the scenario key that names it, for messages.
 pub fn parse(path: &Path, text: &str, key: &str) -> Result<TraceFile, InputError> {
     let err = |line: usize, col: usize, message: String| InputError {
+        kind: ErrorKind::Invalid,
         file: path.to_path_buf(),
         location: Some((line, col)),
         path: Some(key.to_string()),
@@ -178,6 +179,7 @@ impl TraceFile {
                                 message.push_str(&format!("; did you mean \"{near}\"?"));
                             }
                             InputError {
+                                kind: ErrorKind::Reference,
                                 file: self.path.clone(),
                                 location: Some((row.line, row.type_col)),
                                 path: Some(key.path().to_string()),
