@@ -27,6 +27,27 @@ use std::sync::Arc;
 use toml::de::DeTable;
 
 /// A validated scenario.
+///
+/// Reading guarantees these maxima (docs/scenario.md, "Limits"), on which the matching core
+/// and the bill's arithmetic rely:
+/// - instants (`start`, `end`, every `at`) lie from 1900-01-01 to 2400-01-01, and `end - start`
+///   is at most 100 years; terms and subscription durations are at most 100 years, terms at
+///   least an hour;
+/// - billing hours x (type, zone) cells used by the fleets <= [`MAX_HOUR_CELLS`] (10,000,000);
+/// - units <= [`MAX_UNITS`] (1,000,000) with at most 6 decimals, so `unit_scale <= 10^6` and
+///   every `units_scaled <= `[`MAX_SCALED_UNITS`] (10^8);
+/// - a reservation or subscription entry buys at most [`MAX_COUNT`] (10,000,000) instances; a
+///   fleet's baseline plus its adds, each at its largest draw, is at most 10,000,000, and all
+///   fleets' long-lived VMs (baselines, adds, trace rows) together at most
+///   [`MAX_LONG_LIVED_VMS`] (10^8);
+/// - the mean arrivals of a trial, every drawn number at its largest, are at most
+///   [`MAX_ARRIVALS`] (10^9); with the generator's cap on each hour's Poisson count, a
+///   trial's arrivals are below 2.3 x 10^9, so every VM count of a trial fits in a `u32`;
+/// - hourly prices <= [`MAX_HOURLY_PRICE`] (10^6), one-off prices <= [`MAX_PRICE`] (10^9).
+///
+/// Hence a (type, zone) cell holds at most 2.4 x 10^9 VMs at once: at most 8.7 x 10^12
+/// VM-seconds an hour (fits in `u64`), but up to 8.7 x 10^20 unit-seconds an hour, which needs
+/// `u128`.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// The scenario file.
@@ -298,6 +319,43 @@ const ROOT_KEYS: [&str; 6] = [
     "sweep",
 ];
 
+/// The most hour-cells (billing hours x (instance type, zone) pairs the fleets use): the hourly
+/// usage arrays hold about 40 bytes for each, per thread.
+pub const MAX_HOUR_CELLS: u64 = 10_000_000;
+
+/// Fails when the hourly arrays of the horizon and the fleets' cells would not fit in memory.
+fn check_grid(
+    horizon: &Node<'_>,
+    start: Instant,
+    end: Instant,
+    fleets: &[Fleet],
+) -> Result<(), InputError> {
+    let mut cells: std::collections::HashSet<(usize, usize)> = Default::default();
+    for f in fleets {
+        match &f.kind {
+            FleetKind::Synthetic(s) => {
+                cells.insert((s.instance_type, s.zone));
+            }
+            FleetKind::Trace(t) => cells.extend(t.vms.iter().map(|v| (v.instance_type, v.zone))),
+        }
+    }
+    let hours = (end - time::floor_hour(start) + time::HOUR - 1).div_euclid(time::HOUR);
+    let hour_cells = u64::try_from(hours)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(u64::try_from(cells.len()).unwrap_or(u64::MAX));
+    if hour_cells > MAX_HOUR_CELLS {
+        return Err(horizon
+            .error(format!(
+                "found {}, which with the fleets' {} (instance type, zone) pairs makes {} hour-cells, expected at most 10,000,000 (the hourly usage arrays hold one entry per hour and pair): shorten the horizon or use fewer types and zones",
+                horizon.found(),
+                cells.len(),
+                read::thousands(i64::try_from(hour_cells).unwrap_or(i64::MAX))
+            ))
+            .with_kind(ErrorKind::OutOfRange));
+    }
+    Ok(())
+}
+
 /// The most trials a scenario may ask for.
 pub const MAX_TRIALS: i64 = 100_000_000;
 
@@ -421,6 +479,7 @@ pub(crate) fn build(
         loader,
         &missing,
     )?;
+    check_grid(&horizon_node, start, end, &fleets)?;
     let strategies = strategy::read(&root, &types, &zones, &fleets, start, end, &billing)?;
 
     Ok(Scenario {

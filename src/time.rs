@@ -408,6 +408,53 @@ mod tests {
     }
 
     #[test]
+    fn the_instant_limits_are_1900_and_2400() {
+        assert_eq!(format_instant(MIN_INSTANT), "1900-01-01T00:00:00Z");
+        assert_eq!(format_instant(MAX_INSTANT), "2400-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn stepping_past_the_calendar_is_none_not_a_panic() {
+        let t = parse_instant("2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(Duration::Months(i32::MAX).checked_after(t, utc()), None);
+        assert_eq!(Duration::Months(i32::MIN).checked_after(t, utc()), None);
+        assert_eq!(Duration::Seconds(i64::MAX).checked_after(t, utc()), None);
+        assert_eq!(
+            Duration::Months(1200)
+                .checked_after(t, utc())
+                .map(format_instant),
+            Some("2126-01-01T00:00:00Z".to_string())
+        );
+    }
+
+    #[test]
+    fn a_hundred_years_is_1200_months_or_36525_days() {
+        assert!(Duration::Months(1200).at_most_months(MAX_SPAN_MONTHS));
+        assert!(!Duration::Months(1201).at_most_months(MAX_SPAN_MONTHS));
+        assert!(Duration::Seconds(36_525 * DAY).at_most_months(MAX_SPAN_MONTHS));
+        assert!(!Duration::Seconds(36_525 * DAY + 1).at_most_months(MAX_SPAN_MONTHS));
+        assert!(!Duration::Seconds(i64::MAX).at_most_months(MAX_SPAN_MONTHS));
+    }
+
+    #[test]
+    fn a_date_that_does_not_exist_is_told_from_a_malformed_text() {
+        assert_eq!(
+            parse_instant_checked("2027-02-29T00:00:00Z"),
+            Err(InstantError::NoSuchDate("2027-02 has 28 days".to_string()))
+        );
+        assert_eq!(
+            parse_instant_checked("2026-04-31T00:00:00+08:00"),
+            Err(InstantError::NoSuchDate("2026-04 has 30 days".to_string()))
+        );
+        assert!(parse_instant_checked("2028-02-29T00:00:00Z").is_ok());
+        assert_eq!(
+            parse_instant_checked("2027-02-28T00:00:00"),
+            Err(InstantError::Malformed)
+        );
+        assert_eq!(parse_instant_checked("soon"), Err(InstantError::Malformed));
+    }
+
+    #[test]
     fn durations_print_in_their_largest_unit() {
         for text in ["90s", "45min", "12h", "30d", "2w", "6mo", "1y", "3y"] {
             assert_eq!(text.parse::<Duration>().unwrap().to_string(), text);

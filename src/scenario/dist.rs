@@ -384,9 +384,8 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
         if domain.hull_contains(v) {
             return Ok(());
         }
-        let (low, _, high) = domain.bounds();
         Err(table.get(key).expect("read").out_of_range(format!(
-            "a {key} within the range of the key ({}), from {low} to {high}",
+            "a {key} within the key's range: {}",
             domain.describe()
         )))
     };

@@ -33,9 +33,9 @@ pub enum FleetKind {
 /// A generated fleet of one instance type in one zone.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Synthetic {
-    /// Index into [`Scenario::types`].
+    /// Index into [`Scenario::types`](super::Scenario::types).
     pub instance_type: usize,
-    /// Index into [`Scenario::zones`].
+    /// Index into [`Scenario::zones`](super::Scenario::zones).
     pub zone: usize,
     /// Always-on VMs.
     pub baseline: Param,
@@ -96,9 +96,9 @@ pub struct Trace {
 /// One row of a trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TraceVm {
-    /// Index into [`Scenario::types`].
+    /// Index into [`Scenario::types`](super::Scenario::types).
     pub instance_type: usize,
-    /// Index into [`Scenario::zones`].
+    /// Index into [`Scenario::zones`](super::Scenario::zones).
     pub zone: usize,
     /// First running second.
     pub start: Instant,
@@ -386,28 +386,29 @@ fn arrival_bound(syn: &Synthetic, a: &Arrivals, start: Instant, end: Instant) ->
     } else {
         0.0
     };
-    let before = warmup / time::YEAR_SECONDS as f64;
-    let after = (end - start) as f64 / time::YEAR_SECONDS as f64;
-    // The growth factor (1 + g)^t, t in years from start: before start it is largest at the
-    // lowest growth, after start at the highest.
+    let before = warmup / time::HOUR as f64;
+    let after = (end - start) as f64 / time::HOUR as f64;
+    // The growth factor (1 + g)^t, t in hours from start over hours a year: before start it
+    // is largest at the lowest growth, after start at the highest.
     let (low, high) = (
-        (1.0 + a.growth_per_year.min()).ln(),
-        (1.0 + a.growth_per_year.max()).ln(),
+        (1.0 + a.growth_per_year.min()).ln().min(0.0) / HOURS_PER_YEAR,
+        (1.0 + a.growth_per_year.max()).ln().max(0.0) / HOURS_PER_YEAR,
     );
+    // The integral of e^(l t) from `from` to `to`; near l = 0, where the closed form loses
+    // its digits, the length times the largest factor bounds it.
     let integral = |l: f64, from: f64, to: f64| -> f64 {
-        if l.abs() < 1e-12 {
+        if l == 0.0 {
             to - from
+        } else if (l * (to - from)).abs() < 1e-6 {
+            (to - from) * (l * to).exp().max((l * from).exp())
         } else {
             ((l * to).exp() - (l * from).exp()) / l
         }
     };
-    let years = integral(low.min(0.0), -before, 0.0) + integral(high.max(0.0), 0.0, after);
-    let largest = (-low.min(0.0) * before)
-        .exp()
-        .max((high.max(0.0) * after).exp());
+    let largest = (-low * before).exp().max((high * after).exp());
     // Hours are charged at their first second's factor: two more hours at the largest
     // factor cover that and the partial hours at both ends.
-    let hours = years * HOURS_PER_YEAR + 2.0 * largest;
+    let hours = integral(low, -before, 0.0) + integral(high, 0.0, after) + 2.0 * largest;
     rate * peak * multipliers * hours
 }
 
