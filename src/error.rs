@@ -3,12 +3,46 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// What kind of problem an [`InputError`] is, so that callers and tests can tell them apart
+/// without reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file cannot be read (missing, a folder, no permission).
+    Io,
+    /// The file is larger than capsim reads.
+    TooLarge,
+    /// The file is not UTF-8 text.
+    Encoding,
+    /// The file is not valid TOML (or CSV).
+    Syntax,
+    /// A key that capsim does not know.
+    UnknownKey,
+    /// A required key or table is absent.
+    Missing,
+    /// A value of another type than the key takes (a string for a number, a list for a table).
+    WrongType,
+    /// A value of the right type but not of an allowed form (a malformed duration, a word
+    /// that is not one of the allowed words, an impossible date).
+    Invalid,
+    /// A number outside the documented range of its key.
+    OutOfRange,
+    /// A key or a name given twice.
+    Duplicate,
+    /// A name that refers to nothing (an unknown instance type, zone or strategy).
+    Reference,
+    /// Values that cannot go together (two actions in one event, a rule of the profile).
+    Conflict,
+}
+
 /// A problem with what the user gave capsim: a scenario, a trace, a flag.
 ///
 /// Displayed as one sentence: `FILE:LINE:COL: KEY.PATH: message`, leaving out the parts
-/// that are not known.
+/// that are not known; the kind is not displayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
+    /// What kind of problem it is.
+    pub kind: ErrorKind,
     /// The file the problem is in, as the user named it (or as joined to the scenario's folder).
     pub file: PathBuf,
     /// 1-based line and column (in characters), when known.
@@ -20,14 +54,22 @@ pub struct InputError {
 }
 
 impl InputError {
-    /// An error about a whole file, with no position inside it.
+    /// An error about a whole file, with no position inside it; its kind is
+    /// [`ErrorKind::Invalid`] until [`InputError::with_kind`] says otherwise.
     pub fn file(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
         InputError {
+            kind: ErrorKind::Invalid,
             file: file.as_ref().to_path_buf(),
             location: None,
             path: None,
             message: message.into(),
         }
+    }
+
+    /// The same error, of kind `kind`.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
     }
 }
 

@@ -5,7 +5,7 @@
 //! so a trial is the same on any thread and changing one fleet leaves the others' draws alone.
 
 use crate::scenario::dist::{Lifetime, Param};
-use crate::scenario::{EventAction, FleetKind, Scenario, Synthetic};
+use crate::scenario::{EventAction, FleetKind, MAX_ARRIVALS, Scenario, Synthetic};
 use crate::time::{HOUR, Instant, YEAR_SECONDS};
 use crate::usage::{Layout, Usage, VmSink};
 use rand::distr::Uniform;
@@ -397,19 +397,25 @@ impl Generator {
                 continue;
             }
             let full = hi - lo == HOUR;
-            let n = if growth == 0.0 && full {
-                let poisson =
-                    cache[k].get_or_insert_with(|| Poisson::new(base_rate).expect("rate > 0"));
-                poisson.sample(&mut counts)
+            // Reading the scenario bounds the mean arrivals of a trial by MAX_ARRIVALS (every
+            // drawn number at its largest), so the caps below never bind: they only make the
+            // bound hold for any draw, and keep the count of a trial within 32 bits.
+            let (n, lambda) = if growth == 0.0 && full {
+                if cache[k].is_none() {
+                    cache[k] = Poisson::new(base_rate.min(MAX_ARRIVALS)).ok();
+                }
+                match &cache[k] {
+                    Some(poisson) => (poisson.sample(&mut counts), base_rate),
+                    None => continue,
+                }
             } else {
                 let lambda = base_rate * growth_factor * (hi - lo) as f64 / HOUR as f64;
-                if lambda <= 0.0 || !lambda.is_finite() {
-                    continue;
+                match Poisson::new(lambda.min(MAX_ARRIVALS)) {
+                    Ok(poisson) => (poisson.sample(&mut counts), lambda),
+                    Err(_) => continue,
                 }
-                Poisson::new(lambda)
-                    .expect("lambda > 0")
-                    .sample(&mut counts)
             };
+            let n = n.min(count_cap(lambda.min(MAX_ARRIVALS)));
             for _ in 0..n as u64 {
                 let at = seconds.random_range(lo..hi);
                 let life = sampler.sample(&mut lifetimes);
@@ -419,6 +425,12 @@ impl Generator {
             }
         }
     }
+}
+
+/// The most arrivals an hour whose mean is `lambda` may bring: 40 standard deviations and 40
+/// more above the mean, a count a Poisson draw exceeds with a chance below 1e-50.
+fn count_cap(lambda: f64) -> f64 {
+    lambda + 40.0 * lambda.sqrt() + 40.0
 }
 
 /// Baseline VMs and the adds and removes of events: groups of identical VMs running to

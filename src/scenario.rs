@@ -11,12 +11,14 @@ pub mod trace;
 mod types;
 
 pub use fleet::{Arrivals, EventAction, Fleet, FleetEvent, FleetKind, Synthetic, Trace, TraceVm};
+pub use fleet::{MAX_ARRIVALS, MAX_LONG_LIVED_VMS};
+pub use read::{MAX_COUNT, MAX_HOURLY_PRICE, MAX_PRICE};
 pub use strategy::{Reserve, Strategy, Subscribe};
-pub use types::{InstanceType, ReservedPrices, SubscriptionPrices};
+pub use types::{InstanceType, MAX_SCALED_UNITS, MAX_UNITS, ReservedPrices, SubscriptionPrices};
 
-use crate::error::InputError;
+use crate::error::{ErrorKind, InputError};
 use crate::profile::Billing;
-use crate::time::{DemandZone, Duration, Instant};
+use crate::time::{self, DemandZone, Duration, Instant};
 use read::{Node, Source, Table, did_you_mean, one_of};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -25,6 +27,27 @@ use std::sync::Arc;
 use toml::de::DeTable;
 
 /// A validated scenario.
+///
+/// Reading guarantees these maxima (docs/scenario.md, "Limits"), on which the matching core
+/// and the bill's arithmetic rely:
+/// - instants (`start`, `end`, every `at`) lie from 1900-01-01 to 2400-01-01, and `end - start`
+///   is at most 100 years; terms and subscription durations are at most 100 years, terms at
+///   least an hour;
+/// - billing hours x (type, zone) cells used by the fleets <= [`MAX_HOUR_CELLS`] (10,000,000);
+/// - units <= [`MAX_UNITS`] (1,000,000) with at most 6 decimals, so `unit_scale <= 10^6` and
+///   every `units_scaled <= `[`MAX_SCALED_UNITS`] (10^8);
+/// - a reservation or subscription entry buys at most [`MAX_COUNT`] (10,000,000) instances; a
+///   fleet's baseline plus its adds, each at its largest draw, is at most 10,000,000, and all
+///   fleets' long-lived VMs (baselines, adds, trace rows) together at most
+///   [`MAX_LONG_LIVED_VMS`] (10^8);
+/// - the mean arrivals of a trial, every drawn number at its largest, are at most
+///   [`MAX_ARRIVALS`] (10^9); with the generator's cap on each hour's Poisson count, a
+///   trial's arrivals are below 2.3 x 10^9, so every VM count of a trial fits in a `u32`;
+/// - hourly prices <= [`MAX_HOURLY_PRICE`] (10^6), one-off prices <= [`MAX_PRICE`] (10^9).
+///
+/// Hence a (type, zone) cell holds at most 2.4 x 10^9 VMs at once: at most 8.7 x 10^12
+/// VM-seconds an hour (fits in `u64`), but up to 8.7 x 10^20 unit-seconds an hour, which needs
+/// `u128`.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// The scenario file.
@@ -79,11 +102,17 @@ impl Scenario {
     /// Reads and validates a scenario file, its traces and its `[sweep]`.
     pub fn load(path: impl AsRef<Path>) -> Result<Scenario, InputError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| {
-            InputError::file(
+        let bytes = read_capped(path, MAX_SCENARIO_BYTES).map_err(|e| match e {
+            Capped::Io(e) => InputError::file(
                 path,
                 format!("cannot read the scenario file: {}", io_reason(&e)),
             )
+            .with_kind(ErrorKind::Io),
+            Capped::TooLarge => InputError::file(
+                path,
+                "found a file larger than 16 MiB, expected a scenario file of at most 16 MiB",
+            )
+            .with_kind(ErrorKind::TooLarge),
         })?;
         Scenario::from_bytes(path, bytes)
     }
@@ -95,6 +124,7 @@ impl Scenario {
             let source = Source::new(path, String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned());
             let (line, col) = source.position(valid);
             InputError {
+                kind: ErrorKind::Encoding,
                 file: path.to_path_buf(),
                 location: Some((line, col)),
                 path: None,
@@ -112,7 +142,30 @@ impl Scenario {
         let source = Source::new(path, text);
         let parsed = DeTable::parse(source.text()).map_err(|e| {
             let message = e.message().lines().next().unwrap_or("").trim().to_string();
-            source.error(e.span(), "", format!("found invalid TOML: {message}"))
+            let key = e
+                .span()
+                .and_then(|span| source.text().get(span))
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && !k.contains('\n'));
+            match key {
+                Some(key) if message == "duplicate key" => {
+                    let key = if key.starts_with(['"', '\'']) {
+                        key.to_string()
+                    } else {
+                        format!("\"{key}\"")
+                    };
+                    source
+                        .error(
+                            e.span(),
+                            "",
+                            format!("found the key {key} a second time in one table, expected each key once"),
+                        )
+                        .with_kind(ErrorKind::Duplicate)
+                }
+                _ => source
+                    .error(e.span(), "", format!("found invalid TOML: {message}"))
+                    .with_kind(ErrorKind::Syntax),
+            }
         })?;
         let span = parsed.span();
         let table = parsed.into_inner();
@@ -126,6 +179,34 @@ impl Scenario {
         scenario.sweep = sweep::read(&scenario, &loader)?;
         Ok(scenario)
     }
+}
+
+/// The largest scenario file capsim reads: far above any real scenario, and it keeps a
+/// mistaken path (`/dev/zero`, a log file) from filling memory.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// The largest trace or lifetime file capsim reads (about six million trace rows).
+pub const MAX_DATA_BYTES: u64 = 512 << 20;
+
+/// Why a capped read failed.
+enum Capped {
+    Io(std::io::Error),
+    TooLarge,
+}
+
+/// Reads a file, but no more than `cap` bytes: a larger file (or an endless one such as
+/// `/dev/zero`) is refused without being read whole.
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, Capped> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(Capped::Io)?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Capped::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(Capped::TooLarge);
+    }
+    Ok(bytes)
 }
 
 /// A human reason for an I/O failure, without Rust's error codes.
@@ -171,13 +252,22 @@ impl Loader {
     fn read_text(&self, node: &Node<'_>, what: &str) -> Result<(PathBuf, String), InputError> {
         let relative = node.name()?;
         let path = self.resolve(relative);
-        let bytes = std::fs::read(&path).map_err(|e| {
-            node.error(format!(
-                "found {}, but {} cannot be read ({}); expected the path of {what}, relative to the scenario file",
-                node.found(),
-                path.display(),
-                io_reason(&e)
-            ))
+        let bytes = read_capped(&path, MAX_DATA_BYTES).map_err(|e| match e {
+            Capped::Io(e) => node
+                .error(format!(
+                    "found {}, but {} cannot be read ({}); expected the path of {what}, relative to the scenario file",
+                    node.found(),
+                    path.display(),
+                    io_reason(&e)
+                ))
+                .with_kind(ErrorKind::Io),
+            Capped::TooLarge => node
+                .error(format!(
+                    "found {}, but {} is larger than 512 MiB; expected {what} of at most 512 MiB",
+                    node.found(),
+                    path.display()
+                ))
+                .with_kind(ErrorKind::TooLarge),
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             node.error(format!(
@@ -186,6 +276,7 @@ impl Loader {
                 path.display(),
                 e.utf8_error().valid_up_to()
             ))
+            .with_kind(ErrorKind::Encoding)
         })?;
         Ok((path, text))
     }
@@ -227,6 +318,46 @@ const ROOT_KEYS: [&str; 6] = [
     "sweep",
 ];
 
+/// The most hour-cells (billing hours x (instance type, zone) pairs the fleets use): the hourly
+/// usage arrays hold about 40 bytes for each, per thread.
+pub const MAX_HOUR_CELLS: u64 = 10_000_000;
+
+/// Fails when the hourly arrays of the horizon and the fleets' cells would not fit in memory.
+fn check_grid(
+    horizon: &Node<'_>,
+    start: Instant,
+    end: Instant,
+    fleets: &[Fleet],
+) -> Result<(), InputError> {
+    let mut cells: std::collections::HashSet<(usize, usize)> = Default::default();
+    for f in fleets {
+        match &f.kind {
+            FleetKind::Synthetic(s) => {
+                cells.insert((s.instance_type, s.zone));
+            }
+            FleetKind::Trace(t) => cells.extend(t.vms.iter().map(|v| (v.instance_type, v.zone))),
+        }
+    }
+    let hours = (end - time::floor_hour(start) + time::HOUR - 1).div_euclid(time::HOUR);
+    let hour_cells = u64::try_from(hours)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(u64::try_from(cells.len()).unwrap_or(u64::MAX));
+    if hour_cells > MAX_HOUR_CELLS {
+        return Err(horizon
+            .error(format!(
+                "found {}, which with the fleets' {} (instance type, zone) pairs makes {} hour-cells, expected at most 10,000,000 (the hourly usage arrays hold one entry per hour and pair): shorten the horizon or use fewer types and zones",
+                horizon.found(),
+                cells.len(),
+                read::thousands(i64::try_from(hour_cells).unwrap_or(i64::MAX))
+            ))
+            .with_kind(ErrorKind::OutOfRange));
+    }
+    Ok(())
+}
+
+/// The most trials a scenario may ask for.
+pub const MAX_TRIALS: i64 = 100_000_000;
+
 /// Builds a validated scenario from a (possibly patched) tree.
 pub(crate) fn build(
     raw: &Arc<Raw>,
@@ -243,6 +374,7 @@ pub(crate) fn build(
             "",
             format!("missing the {key} table, expected {what}"),
         )
+        .with_kind(ErrorKind::Missing)
     };
 
     let billing = billing::read(root.get("billing").as_ref())?;
@@ -274,13 +406,29 @@ pub(crate) fn build(
         .instant()?;
     let horizon_node = sc.req("horizon", "a duration such as \"3y\"")?;
     let horizon = horizon_node.positive_duration()?;
-    let end = horizon.after(start, billing.calendar_zone);
+    let end = horizon
+        .checked_after(start, billing.calendar_zone)
+        .filter(|end| *end <= time::MAX_INSTANT)
+        .ok_or_else(|| {
+            horizon_node.out_of_range(format!(
+                "a horizon that ends by {}",
+                time::format_instant(time::MAX_INSTANT)
+            ))
+        })?;
     let trials = match sc.get("trials") {
-        Some(n) => n.integer(1, 100_000_000, "a whole number of trials >= 1")? as u32,
+        Some(n) => {
+            const WHAT: &str = "a whole number of trials from 1 to 100,000,000";
+            let v = n.integer(1, MAX_TRIALS, WHAT)?;
+            u32::try_from(v).map_err(|_| n.out_of_range(WHAT))?
+        }
         None => 1000,
     };
     let seed = match sc.get("seed") {
-        Some(n) => n.integer(0, i64::MAX, "a whole number >= 0")? as u64,
+        Some(n) => {
+            const WHAT: &str = "a whole number from 0 to 9,223,372,036,854,775,807";
+            let v = n.integer(0, i64::MAX, WHAT)?;
+            u64::try_from(v).map_err(|_| n.out_of_range(WHAT))?
+        }
         None => 1,
     };
     let currency = match sc.get("currency") {
@@ -307,8 +455,13 @@ pub(crate) fn build(
     };
     let discount_rate = match sc.get("discount_rate") {
         Some(n) => {
-            let d = n.decimal().filter(|d| *d > Decimal::NEGATIVE_ONE);
-            d.ok_or_else(|| n.expected("a yearly rate > -1 such as 0.08"))?
+            const WHAT: &str = "a yearly rate > -1 and <= 10 such as 0.08";
+            match n.decimal() {
+                Some(d) if d > Decimal::NEGATIVE_ONE && d <= Decimal::TEN => d,
+                Some(_) => return Err(n.out_of_range(WHAT)),
+                None if n.is_number() => return Err(n.out_of_range(WHAT)),
+                None => return Err(n.wrong_type(WHAT)),
+            }
         }
         None => Decimal::ZERO,
     };
@@ -316,7 +469,16 @@ pub(crate) fn build(
     let (types, unit_scale) = types::read(&root, &billing, &missing)?;
 
     let mut zones: Vec<String> = Vec::new();
-    let fleets = fleet::read(&root, &types, &mut zones, start, &billing, loader, &missing)?;
+    let fleets = fleet::read(
+        &root,
+        &types,
+        &mut zones,
+        (start, end),
+        &billing,
+        loader,
+        &missing,
+    )?;
+    check_grid(&horizon_node, start, end, &fleets)?;
     let strategies = strategy::read(&root, &types, &zones, &fleets, start, end, &billing)?;
 
     Ok(Scenario {
@@ -365,24 +527,35 @@ pub(crate) fn named_items<'a>(
             return Err(table
                 .get("name")
                 .expect("read")
-                .expected(format!("a name not used by another [[{key}]]")));
+                .expected(format!("a name not used by another [[{key}]]"))
+                .with_kind(ErrorKind::Duplicate));
         }
         out.push((name, table));
     }
     Ok(out)
 }
 
-/// Finds a name in a list, or explains what the list holds.
-pub(crate) fn lookup(node: &Node<'_>, names: &[&str], what: &str) -> Result<usize, InputError> {
+/// Finds a name in a list, or explains what the list holds; `none` says why the list is
+/// empty, when it is.
+pub(crate) fn lookup(
+    node: &Node<'_>,
+    names: &[&str],
+    what: &str,
+    none: &str,
+) -> Result<usize, InputError> {
     let name = node.str()?;
     if let Some(i) = names.iter().position(|n| *n == name) {
         return Ok(i);
     }
-    let mut message = format!("found {}, expected {what}: {}", node.found(), one_of(names));
+    let mut message = if names.is_empty() {
+        format!("found {}, but {none}", node.found())
+    } else {
+        format!("found {}, expected {what}: {}", node.found(), one_of(names))
+    };
     if let Some(near) = did_you_mean(name, names) {
         message.push_str(&format!("; did you mean \"{near}\"?"));
     }
-    Err(node.error(message))
+    Err(node.error(message).with_kind(ErrorKind::Reference))
 }
 
 pub(crate) fn zone_index(zones: &mut Vec<String>, zone: &str) -> usize {

@@ -60,22 +60,38 @@ impl Duration {
     }
 
     /// The instant `t + self`, months stepped on the calendar of `zone`.
+    ///
+    /// For the instants and durations of a scenario, which are read within [`MIN_INSTANT`],
+    /// [`MAX_INSTANT`] and [`MAX_SPAN_MONTHS`]; input is stepped with
+    /// [`Duration::checked_after`].
     pub fn after(self, t: Instant, zone: FixedOffset) -> Instant {
+        self.checked_after(t, zone)
+            .expect("scenario instants and durations are read within chrono's range")
+    }
+
+    /// The instant `t + self`, or `None` when it is beyond what a calendar can hold.
+    pub fn checked_after(self, t: Instant, zone: FixedOffset) -> Option<Instant> {
         match self {
-            Duration::Seconds(s) => t + s,
+            Duration::Seconds(s) => t.checked_add(s),
             Duration::Months(m) => {
-                let local = zone
-                    .timestamp_opt(t, 0)
-                    .single()
-                    .expect("fixed offsets are unique");
+                let local = zone.timestamp_opt(t, 0).single()?;
                 let stepped = if m >= 0 {
-                    local.checked_add_months(Months::new(m as u32))
+                    local.checked_add_months(Months::new(m.unsigned_abs()))
                 } else {
                     local.checked_sub_months(Months::new(m.unsigned_abs()))
                 };
-                stepped
-                    .expect("dates stay within chrono's range")
-                    .timestamp()
+                Some(stepped?.timestamp())
+            }
+        }
+    }
+
+    /// True when the span is at most `months` calendar months, counting a fixed span in
+    /// years of 365.25 days (so that `"100y"`, `"1200mo"` and `"36525d"` are all 100 years).
+    pub fn at_most_months(self, months: i32) -> bool {
+        match self {
+            Duration::Months(m) => m <= months,
+            Duration::Seconds(s) => {
+                i128::from(s) * 12 <= i128::from(months) * i128::from(YEAR_SECONDS)
             }
         }
     }
@@ -139,11 +155,68 @@ impl fmt::Display for Duration {
     }
 }
 
+/// The most calendar months a horizon, a term or a subscription may span: 100 years.
+pub const MAX_SPAN_MONTHS: i32 = 1200;
+
+/// The earliest instant a scenario may name: 1900-01-01T00:00:00Z.
+pub const MIN_INSTANT: Instant = -2_208_988_800;
+
+/// The latest instant a scenario may name (its horizon's end included): 2400-01-01T00:00:00Z.
+pub const MAX_INSTANT: Instant = 13_569_465_600;
+
 /// Parses an RFC 3339 instant with its offset (`2026-01-01T00:00:00+08:00`).
 pub fn parse_instant(text: &str) -> Option<Instant> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.timestamp())
+}
+
+/// Why a text is not an instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InstantError {
+    /// Not written as an RFC 3339 instant with an offset.
+    Malformed,
+    /// Written as one, but the date does not exist: the reason, such as
+    /// `"2027-02 has 28 days"`.
+    NoSuchDate(String),
+}
+
+/// Parses an RFC 3339 instant with its offset, telling a malformed text from a date that does
+/// not exist (`2027-02-29`).
+pub fn parse_instant_checked(text: &str) -> Result<Instant, InstantError> {
+    if let Some(t) = parse_instant(text) {
+        return Ok(t);
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(range)?;
+        if part.bytes().all(|b| b.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let dashes = text.as_bytes().get(4) == Some(&b'-') && text.as_bytes().get(7) == Some(&b'-');
+    if let (true, Some(year), Some(month), Some(day)) =
+        (dashes, digits(0..4), digits(5..7), digits(8..10))
+    {
+        let year = year as i32;
+        if !(1..=12).contains(&month) {
+            return Err(InstantError::NoSuchDate(format!(
+                "a year has 12 months, not {month}"
+            )));
+        }
+        if NaiveDate::from_ymd_opt(year, month, day).is_none() && day >= 1 {
+            let first = NaiveDate::from_ymd_opt(year, month, 1).expect("a month's first day");
+            let days = first
+                .checked_add_months(Months::new(1))
+                .map(|next| next.signed_duration_since(first).num_days())
+                .unwrap_or(31);
+            return Err(InstantError::NoSuchDate(format!(
+                "{year:04}-{month:02} has {days} days"
+            )));
+        }
+    }
+    Err(InstantError::Malformed)
 }
 
 /// Formats an instant as RFC 3339 UTC: `2020-05-01T14:45:00Z`.
@@ -332,6 +405,53 @@ mod tests {
         ] {
             assert!(bad.parse::<Duration>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_instant_limits_are_1900_and_2400() {
+        assert_eq!(format_instant(MIN_INSTANT), "1900-01-01T00:00:00Z");
+        assert_eq!(format_instant(MAX_INSTANT), "2400-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn stepping_past_the_calendar_is_none_not_a_panic() {
+        let t = parse_instant("2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(Duration::Months(i32::MAX).checked_after(t, utc()), None);
+        assert_eq!(Duration::Months(i32::MIN).checked_after(t, utc()), None);
+        assert_eq!(Duration::Seconds(i64::MAX).checked_after(t, utc()), None);
+        assert_eq!(
+            Duration::Months(1200)
+                .checked_after(t, utc())
+                .map(format_instant),
+            Some("2126-01-01T00:00:00Z".to_string())
+        );
+    }
+
+    #[test]
+    fn a_hundred_years_is_1200_months_or_36525_days() {
+        assert!(Duration::Months(1200).at_most_months(MAX_SPAN_MONTHS));
+        assert!(!Duration::Months(1201).at_most_months(MAX_SPAN_MONTHS));
+        assert!(Duration::Seconds(36_525 * DAY).at_most_months(MAX_SPAN_MONTHS));
+        assert!(!Duration::Seconds(36_525 * DAY + 1).at_most_months(MAX_SPAN_MONTHS));
+        assert!(!Duration::Seconds(i64::MAX).at_most_months(MAX_SPAN_MONTHS));
+    }
+
+    #[test]
+    fn a_date_that_does_not_exist_is_told_from_a_malformed_text() {
+        assert_eq!(
+            parse_instant_checked("2027-02-29T00:00:00Z"),
+            Err(InstantError::NoSuchDate("2027-02 has 28 days".to_string()))
+        );
+        assert_eq!(
+            parse_instant_checked("2026-04-31T00:00:00+08:00"),
+            Err(InstantError::NoSuchDate("2026-04 has 30 days".to_string()))
+        );
+        assert!(parse_instant_checked("2028-02-29T00:00:00Z").is_ok());
+        assert_eq!(
+            parse_instant_checked("2027-02-28T00:00:00"),
+            Err(InstantError::Malformed)
+        );
+        assert_eq!(parse_instant_checked("soon"), Err(InstantError::Malformed));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `[billing]`: the vendor profile and the rules that override it.
 
-use super::read::{Node, one_of};
+use super::read::{MAX_PRICE, Node, one_of, thousands};
 use crate::error::InputError;
 use crate::profile::{Billing, Payment, Profile, SubscriptionDurations, Window};
 use crate::time;
@@ -92,25 +92,34 @@ pub(super) fn read(node: Option<&Node<'_>>) -> Result<Billing, InputError> {
         b.zonal_size_flexible = n.bool()?;
     }
     if let Some(n) = t.get("retention_days") {
-        b.retention_days = n.integer(0, 3650, "a whole number of days from 0 to 3650")? as u32;
+        b.retention_days = small(&n, 0, 3650, "a whole number of days from 0 to 3650")?;
     }
     if let Some(n) = t.get("auto_deduct_threshold") {
         b.auto_deduct_threshold = if n.is_str() && n.str()? == "none" {
             None
         } else {
-            let v = n.money().map_err(|_| {
-                n.expected("an amount > 0 in the scenario's currency such as \"1000\", or \"none\"")
+            let what = format!(
+                "an amount > 0 and <= {} in the scenario's currency such as \"1000\", or \"none\"",
+                thousands(MAX_PRICE)
+            );
+            let v = n.money(MAX_PRICE).map_err(|e| {
+                let kind = e.kind;
+                n.expected(&what).with_kind(kind)
             })?;
             if v.is_zero() {
-                return Err(n.expected(
-                    "an amount > 0 in the scenario's currency such as \"1000\", or \"none\"",
-                ));
+                return Err(n.out_of_range(what));
             }
             Some(v)
         };
     }
     if let Some(n) = t.get("bill_day") {
-        b.bill_day = n.integer(1, 28, "a day of the month from 1 to 28")? as u32;
+        b.bill_day = small(&n, 1, 28, "a day of the month from 1 to 28")?;
     }
     Ok(b)
+}
+
+/// A whole number from `min` to `max`, small enough for a `u32`.
+fn small(n: &Node<'_>, min: u32, max: u32, what: &str) -> Result<u32, InputError> {
+    let v = n.integer(i64::from(min), i64::from(max), what)?;
+    u32::try_from(v).map_err(|_| n.out_of_range(what))
 }

@@ -2,40 +2,72 @@
 //! (docs/spec.md, section 3), and the lifetime distributions drawn per VM.
 
 use super::read::{Node, Table, one_of};
-use crate::error::InputError;
+use crate::error::{ErrorKind, InputError};
 use crate::time::{self, Duration};
 use rand::Rng;
 use rand::distr::Uniform;
 use rand::distr::weighted::WeightedIndex;
 use rand_distr::{Distribution, LogNormal, Normal, Triangular};
 
-/// The range of values a field accepts; draws outside it are drawn again.
+/// The range of values a key accepts; draws outside it are drawn again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Domain {
-    /// A whole number >= 0 (draws are rounded to the nearest integer).
+    /// A count of VMs: a whole number from 0 to 10,000,000 (draws are rounded to the nearest
+    /// integer).
     Count,
-    /// A number >= 0.
-    NonNegative,
-    /// A number > 0.
-    Positive,
-    /// A yearly growth rate, > -1.
+    /// Arrivals per hour: 0 to 1,000,000.
+    Rate,
+    /// A diurnal or weekly weight: 0 to 1,000.
+    Weight,
+    /// A rate multiplier: 0 to 1,000.
+    Multiplier,
+    /// A yearly growth rate: from -0.99 (a fall of 99% a year) to 10 (a rise of 1,000%). The
+    /// warm-up runs the growth backwards, so a fall closer to 100% would make the warm-up's
+    /// arrivals boundless.
     Growth,
     /// A probability in [0, 1].
     Probability,
+    /// The sigma of a log-normal lifetime: 0 to 10.
+    Sigma,
+    /// The shape of a Weibull lifetime: 0.01 to 100.
+    Shape,
+    /// A lifetime in seconds: 0 to 100 years.
+    Seconds,
+    /// A lifetime in seconds: > 0 and at most 100 years.
+    PositiveSeconds,
 }
+
+/// The longest lifetime parameter, in seconds: 100 years of 365.25 days.
+pub const MAX_LIFETIME_SECONDS: f64 = 100.0 * time::YEAR_SECONDS as f64;
+
+/// The largest sigma of a log-normal distribution, of a value or of a lifetime.
+pub const MAX_SIGMA: f64 = 10.0;
+
+/// The largest weight of a `choice`.
+pub const MAX_CHOICE_WEIGHT: f64 = 1e12;
+
+/// How far a normal (in sd) or a log-normal (in sigma of the logarithm) draw may fall from its
+/// centre: a draw beyond is drawn again. The chance of that is 2 in a billion, so it changes no
+/// result, but it gives every uncertain number a largest value, which the arrival bound uses.
+pub const TAIL_SDS: f64 = 6.0;
 
 impl Domain {
     /// `(low, low_open, high)`: the interval of valid values.
     fn bounds(self) -> (f64, bool, f64) {
         match self {
-            Domain::Count | Domain::NonNegative => (0.0, false, f64::INFINITY),
-            Domain::Positive => (0.0, true, f64::INFINITY),
-            Domain::Growth => (-1.0, true, f64::INFINITY),
+            Domain::Count => (0.0, false, super::read::MAX_COUNT as f64),
+            Domain::Rate => (0.0, false, 1_000_000.0),
+            Domain::Weight | Domain::Multiplier => (0.0, false, 1_000.0),
+            Domain::Growth => (-0.99, false, 10.0),
             Domain::Probability => (0.0, false, 1.0),
+            Domain::Sigma => (0.0, false, MAX_SIGMA),
+            Domain::Shape => (0.01, false, 100.0),
+            Domain::Seconds => (0.0, false, MAX_LIFETIME_SECONDS),
+            Domain::PositiveSeconds => (0.0, true, MAX_LIFETIME_SECONDS),
         }
     }
 
-    /// True when `v` is valid for this field.
+    /// True when `v` is valid for this key.
     pub fn contains(self, v: f64) -> bool {
         let (low, open, high) = self.bounds();
         v.is_finite() && (if open { v > low } else { v >= low }) && v <= high
@@ -47,27 +79,50 @@ impl Domain {
         (if open { b > low } else { b >= low }) && a <= high
     }
 
+    /// True when `v` is within the closed hull `[low, high]` of the valid values: where the
+    /// parameters of a distribution (a mean, a bound) must lie.
+    fn hull_contains(self, v: f64) -> bool {
+        let (low, _, high) = self.bounds();
+        (low..=high).contains(&v)
+    }
+
+    /// The width of the valid range: the largest standard deviation.
+    fn width(self) -> f64 {
+        let (low, _, high) = self.bounds();
+        high - low
+    }
+
     /// The nearest valid value to `v` (a last resort after many rejected draws).
     fn clamp(self, v: f64) -> f64 {
         let (low, open, high) = self.bounds();
-        if v > high {
-            high
-        } else if open && v <= low {
-            low + f64::EPSILON.max(low.abs() * f64::EPSILON)
+        if v.is_nan() || (open && v <= low) {
+            if open {
+                low + f64::EPSILON.max(low.abs() * f64::EPSILON)
+            } else {
+                low
+            }
         } else {
-            v.max(low)
+            v.clamp(low, high)
         }
     }
 
-    fn describe(self, duration: bool) -> &'static str {
-        match (self, duration) {
-            (Domain::Count, _) => "a whole number >= 0",
-            (Domain::NonNegative, false) => "a number >= 0",
-            (Domain::Positive, false) => "a number > 0",
-            (Domain::Growth, _) => "a yearly growth rate > -1 (0.25 is 25% a year)",
-            (Domain::Probability, _) => "a probability from 0 to 1",
-            (Domain::NonNegative, true) => "a duration >= 0 such as \"30min\" or \"6h\"",
-            (Domain::Positive, true) => "a duration > 0 such as \"30min\" or \"6h\"",
+    /// The valid values, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Domain::Count => "a whole number from 0 to 10,000,000",
+            Domain::Rate => "a number of arrivals per hour from 0 to 1,000,000",
+            Domain::Weight => "a weight from 0 to 1,000",
+            Domain::Multiplier => "a multiplier from 0 to 1,000",
+            Domain::Growth => "a yearly growth rate from -0.99 to 10 (0.25 is 25% a year)",
+            Domain::Probability => "a probability from 0 to 1",
+            Domain::Sigma => "a sigma from 0 to 10",
+            Domain::Shape => "a shape from 0.01 to 100",
+            Domain::Seconds => {
+                "a duration from 0s to 36525d (100 years) such as \"30min\" or \"6h\""
+            }
+            Domain::PositiveSeconds => {
+                "a duration > 0 and at most 36525d (100 years) such as \"30min\" or \"6h\""
+            }
         }
     }
 }
@@ -154,7 +209,44 @@ impl Param {
         }
     }
 
-    /// Draws the trial's value: outside the field's range is drawn again; counts are rounded.
+    /// The smallest and largest values a draw may take: the key's range, narrowed by the
+    /// distribution's bounds (a normal or log-normal to [`TAIL_SDS`] from its centre).
+    pub fn range(&self) -> (f64, f64) {
+        let (low, _, high) = self.domain.bounds();
+        let (a, b) = match &self.value {
+            ParamValue::Fixed(v) => (*v, *v),
+            ParamValue::Normal { mean, sd } => (mean - TAIL_SDS * sd, mean + TAIL_SDS * sd),
+            ParamValue::Uniform { low, high } => (*low, *high),
+            ParamValue::Triangular { min, max, .. } => (*min, *max),
+            ParamValue::LogNormal { median, sigma } => (
+                median * (-TAIL_SDS * sigma).exp(),
+                median * (TAIL_SDS * sigma).exp(),
+            ),
+            ParamValue::Choice { values, .. } => (
+                values.iter().copied().fold(f64::INFINITY, f64::min),
+                values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            ),
+        };
+        let (a, b) = (a.max(low), b.min(high));
+        if self.domain == Domain::Count {
+            (a.round(), b.round())
+        } else {
+            (a, b)
+        }
+    }
+
+    /// The largest value a draw may take.
+    pub fn max(&self) -> f64 {
+        self.range().1
+    }
+
+    /// The smallest value a draw may take.
+    pub fn min(&self) -> f64 {
+        self.range().0
+    }
+
+    /// Draws the trial's value: outside the key's range (or beyond [`TAIL_SDS`] of a normal
+    /// or log-normal) is drawn again; counts are rounded.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let draw = |rng: &mut R| -> f64 {
             match &self.value {
@@ -186,14 +278,19 @@ impl Param {
         };
         // Reading checked that the valid range holds a fair share of the distribution, so a
         // long run of rejections is astronomically unlikely; the cap keeps a trial finite.
+        let (low, high) = match self.value {
+            ParamValue::Normal { .. } | ParamValue::LogNormal { .. } => self.range(),
+            _ => (f64::NEG_INFINITY, f64::INFINITY),
+        };
+        let valid = |v: f64| self.domain.contains(v) && v >= low && v <= high;
         let mut v = draw(rng);
         let mut tries = 1;
-        while !self.domain.contains(v) && tries < 100_000 {
+        while !valid(v) && tries < 100_000 {
             v = draw(rng);
             tries += 1;
         }
-        if !self.domain.contains(v) {
-            v = self.domain.clamp(v);
+        if !valid(v) {
+            v = self.domain.clamp(v.clamp(low, high));
         }
         if self.domain == Domain::Count {
             v.round()
@@ -210,18 +307,20 @@ enum Kind {
 }
 
 fn read_param(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, InputError> {
-    let duration = kind == Kind::Duration;
     if node.is_table() {
         return read_dist(node, domain, kind);
     }
     let what = format!(
         "{}, or a distribution table with dist = {}",
-        domain.describe(duration),
+        domain.describe(),
         one_of(&DIST_NAMES)
     );
     let v = read_scalar(node, kind, &what)?;
-    if !domain.contains(v) || (domain == Domain::Count && v.fract() != 0.0) {
-        return Err(node.expected(domain.describe(duration)));
+    if !domain.contains(v) {
+        return Err(node.out_of_range(domain.describe()));
+    }
+    if domain == Domain::Count && v.fract() != 0.0 {
+        return Err(node.expected(domain.describe()));
     }
     Ok(Param::fixed(v, domain))
 }
@@ -232,7 +331,7 @@ fn read_scalar(node: &Node<'_>, kind: Kind, what: &str) -> Result<f64, InputErro
         Kind::Number => node.number(what),
         Kind::Duration => {
             if !node.is_str() {
-                return Err(node.expected(what));
+                return Err(node.wrong_type(what));
             }
             match node.duration()? {
                 Duration::Seconds(s) => Ok(s as f64),
@@ -259,8 +358,7 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
         _ => &["dist", "values", "weights"],
     };
     table.check_keys(keys)?;
-    let duration = kind == Kind::Duration;
-    let scalar_what = if duration {
+    let scalar_what = if kind == Kind::Duration {
         time::DURATION_FORMS
     } else {
         "a number"
@@ -276,8 +374,20 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
     let unreachable = || {
         node.error(format!(
             "found a {dist} distribution that rarely or never draws a valid value, expected one that reaches {}",
-            domain.describe(duration)
+            domain.describe()
         ))
+        .with_kind(ErrorKind::OutOfRange)
+    };
+    // The distribution's parameters lie in the key's range (a log-normal's median above 0),
+    // so that every draw is near valid values and the largest draw is known.
+    let within = |key: &str, v: f64| -> Result<(), InputError> {
+        if domain.hull_contains(v) {
+            return Ok(());
+        }
+        Err(table.get(key).expect("read").out_of_range(format!(
+            "a {key} within the key's range: {}",
+            domain.describe()
+        )))
     };
     let value = match dist {
         "normal" => {
@@ -293,6 +403,14 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
             {
                 return Err(unreachable());
             }
+            within("mean", mean)?;
+            if sd > domain.width() {
+                return Err(table.get("sd").expect("read").out_of_range(format!(
+                    "a standard deviation from 0 to {}, the width of the key's range ({})",
+                    domain.width(),
+                    domain.describe()
+                )));
+            }
             ParamValue::Normal { mean, sd }
         }
         "uniform" => {
@@ -306,6 +424,8 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
             if !domain.reaches(low, high) || (low == high && !domain.contains(low)) {
                 return Err(unreachable());
             }
+            within("low", low)?;
+            within("high", high)?;
             ParamValue::Uniform { low, high }
         }
         "triangular" => {
@@ -321,6 +441,8 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
             if !domain.reaches(min, max) || (min == max && !domain.contains(min)) {
                 return Err(unreachable());
             }
+            within("min", min)?;
+            within("max", max)?;
             ParamValue::Triangular { min, mode, max }
         }
         "lognormal" => {
@@ -329,13 +451,18 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
             if median <= 0.0 {
                 return Err(table.get("median").expect("read").expected("a median > 0"));
             }
-            if sigma < 0.0 {
-                return Err(table.get("sigma").expect("read").expected("a sigma >= 0"));
+            if !(0.0..=MAX_SIGMA).contains(&sigma) {
+                return Err(table
+                    .get("sigma")
+                    .expect("read")
+                    .out_of_range("a sigma from 0 to 10"));
             }
-            // The log-normal lives on (0, inf): only an upper bound (probabilities) can miss.
-            if domain == Domain::Probability && median.ln() > 3.0 * sigma && median > 1.0 {
+            // The log-normal lives on (0, inf): only an upper bound can miss.
+            let (_, _, high) = domain.bounds();
+            if (median / high).ln() > 3.0 * sigma && median > high {
                 return Err(unreachable());
             }
+            within("median", median)?;
             ParamValue::LogNormal { median, sigma }
         }
         _ => {
@@ -348,7 +475,7 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
             for item in &items {
                 let v = read_scalar(item, kind, scalar_what)?;
                 if !domain.contains(v) {
-                    return Err(item.expected(domain.describe(duration)));
+                    return Err(item.out_of_range(domain.describe()));
                 }
                 values.push(v);
             }
@@ -362,15 +489,16 @@ fn read_dist(node: &Node<'_>, domain: Domain, kind: Kind) -> Result<Param, Input
                         );
                     }
                     let mut weights = Vec::with_capacity(items.len());
+                    const WHAT: &str = "a weight from 0 to 1,000,000,000,000";
                     for item in &items {
-                        let v = item.number("a weight >= 0")?;
-                        if v < 0.0 {
-                            return Err(item.expected("a weight >= 0"));
+                        let v = item.number(WHAT)?;
+                        if !(0.0..=MAX_CHOICE_WEIGHT).contains(&v) {
+                            return Err(item.out_of_range(WHAT));
                         }
                         weights.push(v);
                     }
                     if weights.iter().sum::<f64>() <= 0.0 {
-                        return Err(w.expected("weights with a positive sum"));
+                        return Err(w.out_of_range("weights with a positive sum"));
                     }
                     weights
                 }
@@ -459,19 +587,19 @@ impl Lifetime {
         };
         Ok(match dist {
             "exponential" => Lifetime::Exponential {
-                mean: duration("mean", Domain::Positive)?,
+                mean: duration("mean", Domain::PositiveSeconds)?,
             },
             "lognormal" => Lifetime::LogNormal {
-                median: duration("median", Domain::Positive)?,
-                sigma: number("sigma", Domain::NonNegative)?,
+                median: duration("median", Domain::PositiveSeconds)?,
+                sigma: number("sigma", Domain::Sigma)?,
             },
             "weibull" => Lifetime::Weibull {
-                shape: number("shape", Domain::Positive)?,
-                scale: duration("scale", Domain::Positive)?,
+                shape: number("shape", Domain::Shape)?,
+                scale: duration("scale", Domain::PositiveSeconds)?,
             },
             "uniform" => {
-                let low = duration("low", Domain::NonNegative)?;
-                let high = duration("high", Domain::NonNegative)?;
+                let low = duration("low", Domain::Seconds)?;
+                let high = duration("high", Domain::Seconds)?;
                 if let (Some(l), Some(h)) = (low.fixed_value(), high.fixed_value())
                     && l > h
                 {
@@ -484,7 +612,7 @@ impl Lifetime {
                 Lifetime::Uniform { low, high }
             }
             "fixed" => Lifetime::Fixed {
-                value: duration("value", Domain::NonNegative)?,
+                value: duration("value", Domain::Seconds)?,
             },
             _ => Lifetime::Empirical {
                 seconds: std::sync::Arc::new(load_empirical(
@@ -505,19 +633,21 @@ pub fn parse_empirical(file: &std::path::Path, text: &str) -> Result<Vec<f64>, I
             continue;
         }
         let seconds = match t.parse::<Duration>() {
-            Ok(Duration::Seconds(s)) if s >= 0 => Some(s as f64),
+            Ok(Duration::Seconds(s)) => Some(s as f64),
             Ok(_) => None,
-            Err(()) => t.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0),
-        };
+            Err(()) => t.parse::<f64>().ok(),
+        }
+        .filter(|v| Domain::Seconds.contains(*v));
         match seconds {
             Some(s) => out.push(s),
             None => {
                 return Err(InputError {
+                    kind: ErrorKind::OutOfRange,
                     file: file.to_path_buf(),
                     location: Some((i + 1, line.find(t).unwrap_or(0) + 1)),
                     path: None,
                     message: format!(
-                        "found \"{t}\", expected a lifetime >= 0: a duration in s, min, h, d or w such as \"6h\", or a number of seconds"
+                        "found \"{t}\", expected a lifetime from 0 to 100 years: a duration in s, min, h, d or w such as \"6h\", or a number of seconds"
                     ),
                 });
             }

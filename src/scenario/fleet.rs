@@ -1,12 +1,12 @@
 //! `[[fleet]]`: generated fleets with their arrivals and events, and replayed traces.
 
 use super::dist::{Domain, Lifetime, Param};
-use super::read::{Node, Table};
+use super::read::{MAX_COUNT, Node, Table, thousands};
 use super::types::InstanceType;
 use super::{Loader, lookup, named_items, zone_index};
-use crate::error::InputError;
+use crate::error::{ErrorKind, InputError};
 use crate::profile::Billing;
-use crate::time::Instant;
+use crate::time::{self, Instant};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -33,9 +33,9 @@ pub enum FleetKind {
 /// A generated fleet of one instance type in one zone.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Synthetic {
-    /// Index into [`Scenario::types`].
+    /// Index into [`Scenario::types`](super::Scenario::types).
     pub instance_type: usize,
-    /// Index into [`Scenario::zones`].
+    /// Index into [`Scenario::zones`](super::Scenario::zones).
     pub zone: usize,
     /// Always-on VMs.
     pub baseline: Param,
@@ -96,9 +96,9 @@ pub struct Trace {
 /// One row of a trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TraceVm {
-    /// Index into [`Scenario::types`].
+    /// Index into [`Scenario::types`](super::Scenario::types).
     pub instance_type: usize,
-    /// Index into [`Scenario::zones`].
+    /// Index into [`Scenario::zones`](super::Scenario::zones).
     pub zone: usize,
     /// First running second.
     pub start: Instant,
@@ -124,7 +124,7 @@ pub(super) fn read(
     root: &Table<'_>,
     types: &[InstanceType],
     zones: &mut Vec<String>,
-    start: Instant,
+    (start, end): (Instant, Instant),
     billing: &Billing,
     loader: &Loader,
     missing: &dyn Fn(&str, &str) -> InputError,
@@ -140,6 +140,7 @@ pub(super) fn read(
     }
     let type_names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
     let mut fleets = Vec::with_capacity(items.len());
+    let mut vms = Volume::default();
     for (name, t) in items {
         let hybrid_benefit = t
             .get("hybrid_benefit")
@@ -155,13 +156,14 @@ pub(super) fn read(
                 }
             }
             let file = loader.trace(&trace_node)?;
-            let vms = file.resolve(&type_names, zones, &trace_node)?;
+            let replayed = file.resolve(&type_names, zones, &trace_node)?;
+            vms.add_long_lived(replayed.len() as f64, &trace_node, "a trace of")?;
             fleets.push(Fleet {
                 name,
                 hybrid_benefit,
                 kind: FleetKind::Trace(Trace {
                     file: file.path.clone(),
-                    vms: Arc::new(vms),
+                    vms: Arc::new(replayed),
                 }),
             });
             continue;
@@ -170,7 +172,12 @@ pub(super) fn read(
             "instance_type",
             "the fleet's instance type (or trace = \"file.csv\" to replay a trace)",
         )?;
-        let instance_type = lookup(&type_node, &type_names, "one of the instance types")?;
+        let instance_type = lookup(
+            &type_node,
+            &type_names,
+            "one of the instance types",
+            "the scenario has no instance type",
+        )?;
         let zone_name = match t.get("zone") {
             Some(n) => n.name()?.to_string(),
             None => "default".to_string(),
@@ -232,7 +239,7 @@ pub(super) fn read(
                                 "found a rate_multiplier on a fleet without [fleet.arrivals], expected arrivals for it to multiply",
                             ));
                         }
-                        EventAction::RateMultiplier(Param::read(&n, Domain::NonNegative)?)
+                        EventAction::RateMultiplier(Param::read(&n, Domain::Multiplier)?)
                     }
                     [first, second, ..] => {
                         return Err(e.conflict(
@@ -253,41 +260,194 @@ pub(super) fn read(
                 });
             }
         }
+        let syn = Synthetic {
+            instance_type,
+            zone,
+            baseline,
+            warm_start,
+            arrivals,
+            lifetime,
+            events,
+        };
+        let long_lived = syn.baseline.max()
+            + syn
+                .events
+                .iter()
+                .map(|e| match &e.action {
+                    EventAction::Add(p) => p.max(),
+                    _ => 0.0,
+                })
+                .sum::<f64>();
+        if long_lived > MAX_COUNT as f64 {
+            return Err(t
+                .node()
+                .error(format!(
+                    "found a baseline and adds that may reach {} long-lived VMs, expected at most {} in one fleet",
+                    count_text(long_lived),
+                    thousands(MAX_COUNT)
+                ))
+                .with_kind(ErrorKind::OutOfRange));
+        }
+        vms.add_long_lived(long_lived, t.node(), "a baseline and adds of")?;
+        if let Some(a) = &syn.arrivals {
+            let bound = arrival_bound(&syn, a, start, end);
+            vms.add_arrivals(bound, &t.get("arrivals").expect("read"))?;
+        }
         fleets.push(Fleet {
             name,
             hybrid_benefit,
-            kind: FleetKind::Synthetic(Box::new(Synthetic {
-                instance_type,
-                zone,
-                baseline,
-                warm_start,
-                arrivals,
-                lifetime,
-                events,
-            })),
+            kind: FleetKind::Synthetic(Box::new(syn)),
         });
     }
     Ok(fleets)
+}
+
+/// The most long-lived VMs (baselines, adds and trace rows) of all fleets together.
+pub const MAX_LONG_LIVED_VMS: f64 = 100_000_000.0;
+
+/// The most VMs that may arrive in a trial, across all fleets: the largest mean number of
+/// arrivals, each uncertain number at its largest value.
+pub const MAX_ARRIVALS: f64 = 1_000_000_000.0;
+
+/// Billing hours in a year of 365.25 days.
+const HOURS_PER_YEAR: f64 = (time::YEAR_SECONDS / time::HOUR) as f64;
+
+/// The VMs of the fleets read so far, against the scenario's limits.
+#[derive(Default)]
+struct Volume {
+    long_lived: f64,
+    arrivals: f64,
+}
+
+impl Volume {
+    fn add_long_lived(&mut self, n: f64, node: &Node<'_>, what: &str) -> Result<(), InputError> {
+        self.long_lived += n;
+        if self.long_lived > MAX_LONG_LIVED_VMS {
+            return Err(node
+                .error(format!(
+                    "found {what} {} VMs, which bring the fleets' long-lived VMs to {}, expected at most 100,000,000 across all fleets",
+                    count_text(n),
+                    count_text(self.long_lived)
+                ))
+                .with_kind(ErrorKind::OutOfRange));
+        }
+        Ok(())
+    }
+
+    fn add_arrivals(&mut self, bound: f64, node: &Node<'_>) -> Result<(), InputError> {
+        self.arrivals += bound;
+        if self.arrivals.is_nan() || self.arrivals > MAX_ARRIVALS {
+            let before = self.arrivals - bound;
+            let others = if before > 0.0 {
+                format!(", {} with the fleets before it", count_text(self.arrivals))
+            } else {
+                String::new()
+            };
+            return Err(node.error(format!(
+                "found arrivals whose mean may reach {} VMs in a trial{others}, expected at most 1,000,000,000 a trial across all fleets (counting rate_per_hour, the weights, rate multipliers and growth_per_year at their largest, over the horizon and the warm-up): lower them or shorten the horizon",
+                count_text(bound)
+            ))
+            .with_kind(ErrorKind::OutOfRange));
+        }
+        Ok(())
+    }
+}
+
+/// A count for a message: whole with separators, or in scientific notation when huge.
+fn count_text(n: f64) -> String {
+    if n < 1e15 {
+        thousands(n.ceil() as i64)
+    } else {
+        format!("{n:.1e}")
+    }
+}
+
+/// The largest mean number of arrivals of a fleet in a trial: every uncertain number at its
+/// largest, every rate multiplier applied from the start, and the growth integrated over the
+/// warm-up and the horizon.
+fn arrival_bound(syn: &Synthetic, a: &Arrivals, start: Instant, end: Instant) -> f64 {
+    let rate = a.rate_per_hour.max();
+    let peak = (0..168)
+        .map(|k| a.diurnal[k % 24].max() * a.weekly[k / 24].max())
+        .fold(0.0, f64::max);
+    if rate * peak == 0.0 {
+        return 0.0;
+    }
+    let multipliers: f64 = syn
+        .events
+        .iter()
+        .map(|e| match &e.action {
+            EventAction::RateMultiplier(p) => p.max().max(1.0),
+            _ => 1.0,
+        })
+        .product();
+    let warmup = if syn.warm_start {
+        syn.lifetime.as_ref().map_or(0.0, warmup_bound)
+    } else {
+        0.0
+    };
+    let before = warmup / time::HOUR as f64;
+    let after = (end - start) as f64 / time::HOUR as f64;
+    // The growth factor (1 + g)^t, t in hours from start over hours a year: before start it
+    // is largest at the lowest growth, after start at the highest.
+    let (low, high) = (
+        (1.0 + a.growth_per_year.min()).ln().min(0.0) / HOURS_PER_YEAR,
+        (1.0 + a.growth_per_year.max()).ln().max(0.0) / HOURS_PER_YEAR,
+    );
+    // The integral of e^(l t) from `from` to `to`; near l = 0, where the closed form loses
+    // its digits, the length times the largest factor bounds it.
+    let integral = |l: f64, from: f64, to: f64| -> f64 {
+        if l == 0.0 {
+            to - from
+        } else if (l * (to - from)).abs() < 1e-6 {
+            (to - from) * (l * to).exp().max((l * from).exp())
+        } else {
+            ((l * to).exp() - (l * from).exp()) / l
+        }
+    };
+    let largest = (-low * before).exp().max((high * after).exp());
+    // Hours are charged at their first second's factor: two more hours at the largest
+    // factor cover that and the partial hours at both ends.
+    let hours = integral(low, -before, 0.0) + integral(high, 0.0, after) + 2.0 * largest;
+    rate * peak * multipliers * hours
+}
+
+/// The longest warm-up of a fleet, in seconds: ten mean lifetimes (the largest value of an
+/// empirical one), at most a year, each parameter at its largest.
+fn warmup_bound(l: &Lifetime) -> f64 {
+    use statrs::function::gamma::gamma;
+    let basis = match l {
+        Lifetime::Exponential { mean } => mean.max(),
+        Lifetime::LogNormal { median, sigma } => median.max() * (sigma.max().powi(2) / 2.0).exp(),
+        Lifetime::Weibull { shape, scale } => {
+            // Gamma(1 + 1/k) is log-convex in 1/k, so its largest value is at an end.
+            scale.max() * gamma(1.0 + 1.0 / shape.min()).max(gamma(1.0 + 1.0 / shape.max()))
+        }
+        Lifetime::Uniform { low, high } => (low.max() + high.max()) / 2.0,
+        Lifetime::Fixed { value } => value.max(),
+        Lifetime::Empirical { seconds } => seconds.iter().copied().fold(0.0, f64::max),
+    };
+    (10.0 * basis + 1.0).min(time::YEAR_SECONDS as f64)
 }
 
 fn read_arrivals(node: &Node<'_>) -> Result<Arrivals, InputError> {
     let a = node.table(&["rate_per_hour", "diurnal", "weekly", "growth_per_year"])?;
     let rate_per_hour = Param::read(
         &a.req("rate_per_hour", "the mean number of VMs arriving per hour")?,
-        Domain::NonNegative,
+        Domain::Rate,
     )?;
     let weights = |key: &str, len: usize, what: &str| -> Result<Vec<Param>, InputError> {
         match a.get(key) {
-            None => Ok(vec![Param::fixed(1.0, Domain::NonNegative); len]),
+            None => Ok(vec![Param::fixed(1.0, Domain::Weight); len]),
             Some(n) => {
-                let expected = format!("a list of {len} weights >= 0, {what}");
+                let expected = format!("a list of {len} weights from 0 to 1,000, {what}");
                 let items = n.array_of(&expected)?;
                 if items.len() != len {
                     return Err(n.expected(expected));
                 }
                 items
                     .iter()
-                    .map(|item| Param::read(item, Domain::NonNegative))
+                    .map(|item| Param::read(item, Domain::Weight))
                     .collect()
             }
         }

@@ -2,7 +2,7 @@
 //! so every error names the file, the key path, the line and column, what was found and what
 //! is allowed.
 
-use crate::error::InputError;
+use crate::error::{ErrorKind, InputError};
 use crate::money;
 use crate::time::{self, Duration, Instant};
 use rust_decimal::Decimal;
@@ -57,6 +57,7 @@ impl Source {
         message: impl Into<String>,
     ) -> InputError {
         InputError {
+            kind: ErrorKind::Invalid,
             file: self.file.clone(),
             location: span.map(|s| self.position(s.start)),
             path: (!path.is_empty()).then(|| path.to_string()),
@@ -110,9 +111,32 @@ pub fn did_you_mean<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
 
 pub use crate::error::one_of;
 
-/// The most instances one entry may buy: keeps the matching core's per-hour unit-seconds in
+/// The most instances one entry may buy, and the most VMs a count of a fleet (`baseline`, an
+/// event's `add` or `remove`) may hold: keeps the matching core's per-hour unit-seconds in
 /// 64 bits.
 pub const MAX_COUNT: i64 = 10_000_000;
+
+/// The highest price per hour (pay-as-you-go, licence, software, storage and network, a
+/// reservation's hourly fee): with at most [`MAX_COUNT`] instances for 100 years, a bill stays
+/// far inside what an exact decimal holds.
+pub const MAX_HOURLY_PRICE: i64 = 1_000_000;
+
+/// The highest one-off price (a reservation's upfront, a subscription's monthly or yearly
+/// price, an auto-deduction threshold).
+pub const MAX_PRICE: i64 = 1_000_000_000;
+
+/// Formats a whole number with thousands separators, as messages write limits.
+pub fn thousands(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
 
 /// One value of the tree with its key path and span.
 #[derive(Clone)]
@@ -154,6 +178,21 @@ impl<'a> Node<'a> {
         self.error(format!("found {}, expected {what}", self.found()))
     }
 
+    /// "found X, expected Y" about a value of another type than the key takes.
+    pub fn wrong_type(&self, what: impl std::fmt::Display) -> InputError {
+        self.expected(what).with_kind(ErrorKind::WrongType)
+    }
+
+    /// "found X, expected Y" about a number outside its key's range.
+    pub fn out_of_range(&self, what: impl std::fmt::Display) -> InputError {
+        self.expected(what).with_kind(ErrorKind::OutOfRange)
+    }
+
+    /// True when the value is a TOML number.
+    pub fn is_number(&self) -> bool {
+        matches!(self.value, DeValue::Integer(_) | DeValue::Float(_))
+    }
+
     /// What the user wrote here, for a message.
     pub fn found(&self) -> String {
         match self.value {
@@ -182,15 +221,21 @@ impl<'a> Node<'a> {
     pub fn str(&self) -> Result<&'a str, InputError> {
         match self.value {
             DeValue::String(s) => Ok(s.as_ref()),
-            _ => Err(self.expected("a string")),
+            _ => Err(self.wrong_type("a string")),
         }
     }
 
-    /// A non-empty string.
+    /// A non-empty string without control characters (names end up in tables and file
+    /// names, where a line break or a tab would break them).
     pub fn name(&self) -> Result<&'a str, InputError> {
         let s = self.str()?;
         if s.trim().is_empty() {
             return Err(self.expected("a non-empty name"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(self.expected(
+                "a name of printable characters (no line breaks, tabs or other control characters)",
+            ));
         }
         Ok(s)
     }
@@ -199,7 +244,7 @@ impl<'a> Node<'a> {
     pub fn bool(&self) -> Result<bool, InputError> {
         match self.value {
             DeValue::Boolean(b) => Ok(*b),
-            _ => Err(self.expected("true or false")),
+            _ => Err(self.wrong_type("true or false")),
         }
     }
 
@@ -221,42 +266,50 @@ impl<'a> Node<'a> {
         };
         match as_f64 {
             Some(v) if v.is_finite() => Ok(v),
-            _ => Err(self.expected(what)),
+            Some(_) => Err(self.out_of_range(what)),
+            None => Err(self.wrong_type(what)),
         }
     }
 
-    /// A whole number within `min..=max`.
+    /// A whole number within `min..=max`; `what` states the range.
     pub fn integer(&self, min: i64, max: i64, what: &str) -> Result<i64, InputError> {
         let value = match self.value {
             DeValue::Integer(i) => {
                 i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
             }
-            _ => None,
+            _ => return Err(self.wrong_type(what)),
         };
         match value {
             Some(v) if (min..=max).contains(&v) => Ok(v),
-            _ => Err(self.expected(what)),
+            _ => Err(self.out_of_range(what)),
         }
     }
 
     /// A count of instances: a whole number from 0 to 10,000,000.
     pub fn count(&self) -> Result<u32, InputError> {
-        self.integer(0, MAX_COUNT, "a whole number from 0 to 10,000,000")
-            .map(|v| v as u32)
+        let what = format!("a whole number from 0 to {}", thousands(MAX_COUNT));
+        let v = self.integer(0, MAX_COUNT, &what)?;
+        u32::try_from(v).map_err(|_| self.out_of_range(&what))
     }
 
-    /// An amount of money: a string of digits with an optional fraction (`"0.1520"`), or a TOML
-    /// number read by its written digits. Never negative.
-    pub fn money(&self) -> Result<Decimal, InputError> {
-        const WHAT: &str =
-            "an amount >= 0 such as \"0.152\" or \"1000\" (digits with an optional decimal point)";
+    /// An amount of money from 0 to `max`: a string of digits with an optional fraction
+    /// (`"0.1520"`), or a TOML number read by its written digits.
+    pub fn money(&self, max: i64) -> Result<Decimal, InputError> {
+        let what = format!(
+            "an amount from 0 to {} such as \"0.152\" or \"1000\" (digits with an optional decimal point)",
+            thousands(max)
+        );
         let value = match self.value {
             DeValue::String(s) => money::parse_decimal(s, false),
-            _ => self.decimal(),
+            DeValue::Integer(_) | DeValue::Float(_) => self.decimal(),
+            _ => return Err(self.wrong_type(what)),
         };
         match value {
-            Some(v) if !v.is_sign_negative() || v.is_zero() => Ok(v),
-            _ => Err(self.expected(WHAT)),
+            Some(v) if v.is_sign_negative() && !v.is_zero() => Err(self.out_of_range(what)),
+            Some(v) if v > Decimal::from(max) => Err(self.out_of_range(what)),
+            Some(v) => Ok(v),
+            None if self.is_number() => Err(self.out_of_range(what)),
+            None => Err(self.expected(what)),
         }
     }
 
@@ -266,29 +319,55 @@ impl<'a> Node<'a> {
             DeValue::String(s) => s
                 .parse::<Duration>()
                 .map_err(|_| self.expected(time::DURATION_FORMS)),
-            _ => Err(self.expected(time::DURATION_FORMS)),
+            _ => Err(self.wrong_type(time::DURATION_FORMS)),
         }
     }
 
-    /// A positive duration.
+    /// A positive duration of at most 100 years: a horizon, a term, a subscription.
     pub fn positive_duration(&self) -> Result<Duration, InputError> {
         let d = self.duration()?;
-        if d.is_negative() || d.is_zero() {
-            return Err(self.expected(format!("a positive {}", &time::DURATION_FORMS[2..])));
+        if d.is_negative() || d.is_zero() || !d.at_most_months(time::MAX_SPAN_MONTHS) {
+            return Err(self.out_of_range(format!(
+                "a positive {}, of at most 100 years (\"100y\", \"1200mo\", \"36525d\")",
+                &time::DURATION_FORMS[2..]
+            )));
         }
         Ok(d)
     }
 
-    /// An RFC 3339 instant with offset, as a string or a TOML offset date-time.
+    /// An RFC 3339 instant with offset, as a string or a TOML offset date-time, between
+    /// 1900 and 2400.
     pub fn instant(&self) -> Result<Instant, InputError> {
         const WHAT: &str =
             "an RFC 3339 instant with an offset, such as \"2026-01-01T00:00:00+08:00\"";
         let text = match self.value {
             DeValue::String(s) => s.to_string(),
             DeValue::Datetime(d) => d.to_string(),
-            _ => return Err(self.expected(WHAT)),
+            _ => return Err(self.wrong_type(WHAT)),
         };
-        time::parse_instant(&text).ok_or_else(|| self.expected(WHAT))
+        let t = self.parse_instant(&text, WHAT)?;
+        self.check_instant(t)
+    }
+
+    fn parse_instant(&self, text: &str, what: &str) -> Result<Instant, InputError> {
+        time::parse_instant_checked(text).map_err(|e| match e {
+            time::InstantError::Malformed => self.expected(what),
+            time::InstantError::NoSuchDate(why) => {
+                self.expected(format!("a date that exists: {why}"))
+            }
+        })
+    }
+
+    /// Fails on an instant outside the years a scenario may name.
+    pub fn check_instant(&self, t: Instant) -> Result<Instant, InputError> {
+        if (time::MIN_INSTANT..=time::MAX_INSTANT).contains(&t) {
+            return Ok(t);
+        }
+        Err(self.out_of_range(format!(
+            "a point in time from {} to {}",
+            time::format_instant(time::MIN_INSTANT),
+            time::format_instant(time::MAX_INSTANT)
+        )))
     }
 
     /// A point in time written as a duration from `start` (`"6mo"`, `"-2w"`) or as an RFC 3339
@@ -300,10 +379,15 @@ impl<'a> Node<'a> {
             DeValue::Datetime(d) => d.to_string(),
             _ => return Err(self.expected(WHAT)),
         };
-        if let Ok(d) = text.parse::<Duration>() {
-            return Ok(d.after(start, zone));
-        }
-        time::parse_instant(&text).ok_or_else(|| self.expected(WHAT))
+        let t = match text.parse::<Duration>() {
+            Ok(d) => d.checked_after(start, zone).unwrap_or(if d.is_negative() {
+                i64::MIN
+            } else {
+                i64::MAX
+            }),
+            Err(()) => self.parse_instant(&text, WHAT)?,
+        };
+        self.check_instant(t)
     }
 
     /// One of a fixed set of words: its index, or an error listing them with the nearest.
@@ -332,7 +416,7 @@ impl<'a> Node<'a> {
                 .enumerate()
                 .map(|(i, item)| Node::new(self.src, format!("{}[{i}]", self.path), item))
                 .collect()),
-            _ => Err(self.expected(what)),
+            _ => Err(self.wrong_type(what)),
         }
     }
 
@@ -350,7 +434,7 @@ impl<'a> Node<'a> {
                 node: self.clone(),
                 map,
             }),
-            _ => Err(self.expected(what)),
+            _ => Err(self.wrong_type(what)),
         }
     }
 
@@ -410,11 +494,14 @@ impl<'a> Table<'a> {
     /// The value under `key`, which must be present; `what` describes what belongs there.
     pub fn req(&self, key: &str, what: &str) -> Result<Node<'a>, InputError> {
         self.get(key).ok_or_else(|| {
-            self.node.src.error(
-                Some(self.node.span.clone()),
-                &join_key(&self.node.path, key),
-                format!("missing key \"{key}\", expected {what}"),
-            )
+            self.node
+                .src
+                .error(
+                    Some(self.node.span.clone()),
+                    &join_key(&self.node.path, key),
+                    format!("missing key \"{key}\", expected {what}"),
+                )
+                .with_kind(ErrorKind::Missing)
         })
     }
 
@@ -450,11 +537,11 @@ impl<'a> Table<'a> {
                 if let Some(near) = did_you_mean(key, allowed) {
                     let _ = write!(message, "; did you mean \"{near}\"?");
                 }
-                return Err(self.node.src.error(
-                    Some(span),
-                    &join_key(&self.node.path, key),
-                    message,
-                ));
+                return Err(self
+                    .node
+                    .src
+                    .error(Some(span), &join_key(&self.node.path, key), message)
+                    .with_kind(ErrorKind::UnknownKey));
             }
         }
         Ok(())
@@ -464,5 +551,6 @@ impl<'a> Table<'a> {
     pub fn conflict(&self, key: &str, other: &str, why: &str) -> InputError {
         let node = self.get(key).expect("conflict on a present key");
         node.error(format!("found both \"{other}\" and \"{key}\"; {why}"))
+            .with_kind(ErrorKind::Conflict)
     }
 }

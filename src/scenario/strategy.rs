@@ -4,7 +4,7 @@ use super::fleet::{Fleet, FleetKind};
 use super::read::{Table, one_of};
 use super::types::InstanceType;
 use super::{lookup, named_items};
-use crate::error::InputError;
+use crate::error::{ErrorKind, InputError};
 use crate::profile::{Billing, Payment};
 use crate::time::{self, Duration, Instant};
 use rust_decimal::Decimal;
@@ -64,6 +64,13 @@ pub struct Subscribe {
     pub fee: Decimal,
 }
 
+/// Why no zone can be named: only trace fleets without a VM leave the zones empty.
+const NO_ZONE: &str =
+    "no fleet has a zone (the fleets are traces that hold no VM), so there is no zone to buy in";
+
+/// A scenario always has an instance type; the message is for completeness.
+const NO_TYPE: &str = "the scenario has no instance type";
+
 /// Reads the `[[strategy]]` tables.
 pub(super) fn read(
     root: &Table<'_>,
@@ -118,11 +125,16 @@ pub(super) fn read(
                     "renew",
                 ])?;
                 let type_node = e.req("instance_type", "the instance type reserved")?;
-                let ti = lookup(&type_node, &type_names, "one of the instance types")?;
+                let ti = lookup(
+                    &type_node,
+                    &type_names,
+                    "one of the instance types",
+                    NO_TYPE,
+                )?;
                 let ty = &types[ti];
                 let zone = e
                     .get("zone")
-                    .map(|z| lookup(&z, &zone_names, "one of the fleets' zones"))
+                    .map(|z| lookup(&z, &zone_names, "one of the fleets' zones", NO_ZONE))
                     .transpose()?;
                 let size_flexible = e
                     .get("size_flexible")
@@ -227,7 +239,12 @@ pub(super) fn read(
                 let e =
                     item.table(&["instance_type", "zone", "count", "duration", "at", "renew"])?;
                 let type_node = e.req("instance_type", "the instance type subscribed")?;
-                let ti = lookup(&type_node, &type_names, "one of the instance types")?;
+                let ti = lookup(
+                    &type_node,
+                    &type_names,
+                    "one of the instance types",
+                    NO_TYPE,
+                )?;
                 let ty = &types[ti];
                 let Some(prices) = &ty.subscription else {
                     return Err(type_node.error(format!(
@@ -236,8 +253,14 @@ pub(super) fn read(
                     )));
                 };
                 let zone = match e.get("zone") {
-                    Some(z) => lookup(&z, &zone_names, "one of the fleets' zones")?,
+                    Some(z) => lookup(&z, &zone_names, "one of the fleets' zones", NO_ZONE)?,
                     None if zones.len() == 1 => 0,
+                    None if zones.is_empty() => {
+                        return Err(e
+                            .node()
+                            .error(format!("found a subscription, but {NO_ZONE}"))
+                            .with_kind(ErrorKind::Reference));
+                    }
                     None => {
                         return Err(e.node().error(format!(
                             "missing key \"zone\", expected the zone subscribed: subscriptions are zonal and the fleets run in {}",

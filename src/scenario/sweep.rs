@@ -2,19 +2,20 @@
 //! values, and the scenario of each point. Every value is checked when the file is read, by
 //! building the scenario it makes.
 
-use super::read::{Node, Table, join_key};
+use super::read::{Node, Table, join_key, thousands};
 use super::{Loader, Scenario, build};
-use crate::error::InputError;
+use crate::error::{ErrorKind, InputError};
 use crate::money;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// The most points a grid may have.
-pub const MAX_POINTS: usize = 1_000_000;
+/// The most points a grid may have: each point is a run, with its folder of outputs.
+pub const MAX_POINTS: usize = 100_000;
 
 /// One swept key with its values.
 #[derive(Clone, Debug)]
@@ -257,9 +258,13 @@ pub(crate) fn read(scenario: &Scenario, loader: &Loader) -> Result<Vec<Axis>, In
         let values = read_values(&value_node)?;
         points = points.saturating_mul(values.len());
         if points > MAX_POINTS {
-            return Err(value_node.error(format!(
-                "found a grid of more than {MAX_POINTS} points, expected fewer"
-            )));
+            return Err(value_node
+                .error(format!(
+                    "found a grid of more than {} points, expected at most {}",
+                    thousands(MAX_POINTS as i64),
+                    thousands(MAX_POINTS as i64)
+                ))
+                .with_kind(ErrorKind::OutOfRange));
         }
         for (i, v) in values.iter().enumerate() {
             let mut patched = raw.table.clone();
@@ -324,22 +329,37 @@ fn range(t: &Table<'_>) -> Result<Vec<Value>, InputError> {
     let (to, to_int) = number("to")?;
     let (step, step_int) = number("step")?;
     let step_node = t.get("step").expect("read");
-    if step.is_zero() || (to - from).is_sign_negative() != step.is_sign_negative() && to != from {
+    let too_many = || {
+        step_node.out_of_range(format!(
+            "a step giving at most {} values",
+            thousands(MAX_POINTS as i64)
+        ))
+    };
+    // Numbers near Decimal's limit (7.9e28) can overflow the span or the count: such a range
+    // has more values than a grid holds.
+    let width = to.checked_sub(from).ok_or_else(|| {
+        t.node()
+            .error(format!(
+                "found a range from {from} to {to}, whose span is beyond what an exact decimal holds (about 7.9e28), expected from and to closer together"
+            ))
+            .with_kind(ErrorKind::OutOfRange)
+    })?;
+    if step.is_zero() || width.is_sign_negative() != step.is_sign_negative() && to != from {
         return Err(step_node.expected(format!("a step that goes from {from} towards {to}")));
     }
-    let count = ((to - from) / step).floor();
-    if count >= Decimal::from(MAX_POINTS) {
-        return Err(step_node.expected(format!("a step giving at most {MAX_POINTS} values")));
-    }
+    let count = width.checked_div(step).ok_or_else(too_many)?.floor();
+    let count = count
+        .to_usize()
+        .filter(|c| *c < MAX_POINTS)
+        .ok_or_else(too_many)?;
     let integers = from_int && to_int && step_int;
     let span = t.node().span();
-    let count = count
-        .to_string()
-        .parse::<usize>()
-        .expect("a small whole number");
-    Ok((0..=count)
+    (0..=count)
         .map(|i| {
-            let v = from + Decimal::from(i) * step;
+            let v = Decimal::from(i)
+                .checked_mul(step)
+                .and_then(|d| d.checked_add(from))
+                .ok_or_else(too_many)?;
             let text = if integers {
                 money::json_string(v)
             } else {
@@ -351,14 +371,18 @@ fn range(t: &Table<'_>) -> Result<Vec<Value>, InputError> {
             };
             let leaked: &'static str = Box::leak(text.clone().into_boxed_str());
             let parsed = DeValue::parse(leaked)
-                .expect("a decimal is a TOML number")
+                .map_err(|_| {
+                    step_node.out_of_range(format!(
+                        "a range whose values are TOML numbers, but {text} is not one"
+                    ))
+                })?
                 .into_inner();
-            Value {
+            Ok(Value {
                 text: money::json_string(v),
                 tree: Spanned::new(span.clone(), parsed),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 impl Scenario {

@@ -6,7 +6,7 @@
 //! so that a wrong path (`/dev/zero`, a disk image) ends in an error, not in an exhausted
 //! machine.
 
-use crate::error::InputError;
+use crate::error::{ErrorKind, InputError};
 use crate::scenario::TraceVm;
 use crate::scenario::io_reason;
 use crate::scenario::read::{Node, did_you_mean, one_of};
@@ -87,6 +87,7 @@ pub fn read(path: &Path, node: &Node<'_>) -> Result<TraceFile, InputError> {
         && meta.len() > LIMITS.bytes
     {
         return Err(InputError {
+            kind: ErrorKind::TooLarge,
             file: path.to_path_buf(),
             location: None,
             path: Some(node.path().to_string()),
@@ -145,6 +146,7 @@ fn human_bytes(n: u64) -> String {
 /// Parses a trace streamed from `source`; `key` is the scenario key that names it.
 fn parse<R: Read>(path: &Path, source: R, key: &str, limits: Limits) -> Result<TraceFile, Failure> {
     let err = |line: usize, col: usize, message: String| InputError {
+        kind: ErrorKind::Invalid,
         file: path.to_path_buf(),
         location: Some((line, col)),
         path: Some(key.to_string()),
@@ -380,6 +382,7 @@ impl TraceFile {
                     message.push_str(&format!("; did you mean \"{near}\"?"));
                 }
                 return Err(InputError {
+                    kind: ErrorKind::Reference,
                     file: self.path.clone(),
                     location: Some((seen.line, seen.col)),
                     path: Some(key.path().to_string()),
@@ -425,6 +428,10 @@ enum Problem {
 
 impl Problem {
     fn error(self, path: &Path, key: &str, limits: Limits) -> InputError {
+        let kind = match self {
+            Problem::NotUtf8 { .. } => ErrorKind::Encoding,
+            _ => ErrorKind::TooLarge,
+        };
         let (line, col, message) = match self {
             Problem::RowTooLong { line } => (
                 line,
@@ -450,6 +457,7 @@ impl Problem {
             ),
         };
         InputError {
+            kind,
             file: path.to_path_buf(),
             location: Some((line as usize, col)),
             path: Some(key.to_string()),

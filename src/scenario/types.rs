@@ -1,8 +1,8 @@
 //! `[[instance_type]]`: instance types, their units and their prices.
 
 use super::named_items;
-use super::read::Table;
-use crate::error::InputError;
+use super::read::{MAX_HOURLY_PRICE, MAX_PRICE, Table};
+use crate::error::{ErrorKind, InputError};
 use crate::profile::{Billing, Payment, Window};
 use crate::time::{self, Duration};
 use rust_decimal::Decimal;
@@ -144,7 +144,9 @@ fn read_types(
     let mut types = Vec::with_capacity(items.len());
     for (name, t) in items {
         let money = |key: &str| -> Result<Decimal, InputError> {
-            t.get(key).map(|n| n.money()).unwrap_or(Ok(Decimal::ZERO))
+            t.get(key)
+                .map(|n| n.money(MAX_HOURLY_PRICE))
+                .unwrap_or(Ok(Decimal::ZERO))
         };
         let family = match t.get("family") {
             Some(n) => n.name()?.to_string(),
@@ -152,7 +154,7 @@ fn read_types(
         };
         let units = match t.get("units") {
             Some(n) => {
-                let what = "a number of units > 0 such as 4 or 0.25";
+                let what = "a number of units > 0 and <= 1,000,000 such as 4 or 0.25, with at most 6 decimal places";
                 let v = n
                     .decimal()
                     .or_else(|| {
@@ -160,9 +162,18 @@ fn read_types(
                             .ok()
                             .and_then(|s| crate::money::parse_decimal(s, false))
                     })
-                    .ok_or_else(|| n.expected(what))?;
-                if v <= Decimal::ZERO || v.scale() > 6 || v > Decimal::from(1_000_000) {
-                    return Err(n.expected(format!("{what}, with at most 6 decimal places")));
+                    .ok_or_else(|| {
+                        if n.is_number() {
+                            n.out_of_range(what)
+                        } else {
+                            n.expected(what)
+                        }
+                    })?;
+                if v <= Decimal::ZERO || v > Decimal::from(MAX_UNITS) {
+                    return Err(n.out_of_range(what));
+                }
+                if v.scale() > 6 {
+                    return Err(n.expected(what));
                 }
                 v
             }
@@ -173,21 +184,28 @@ fn read_types(
                 "payg_hourly",
                 "the pay-as-you-go price per hour such as \"0.152\"",
             )?
-            .money()?;
+            .money(MAX_HOURLY_PRICE)?;
         let mut reserved = Vec::new();
         if let Some(n) = t.get("reserved") {
             let terms = n.table_any("a table of terms such as [instance_type.reserved.1y]")?;
             for (key, term_node) in terms.entries() {
-                let term = key
-                    .parse::<Duration>()
-                    .ok()
-                    .filter(|d| !d.is_negative() && !d.is_zero())
-                    .ok_or_else(|| {
-                        term_node.error(format!(
-                            "found the term \"{key}\", expected a term such as 1y or 3y ({})",
-                            time::DURATION_FORMS
+                let term = key.parse::<Duration>().ok().ok_or_else(|| {
+                    term_node.error(format!(
+                        "found the term \"{key}\", expected a term such as 1y or 3y ({})",
+                        time::DURATION_FORMS
+                    ))
+                })?;
+                let long_enough = match term {
+                    Duration::Seconds(s) => s >= time::HOUR,
+                    Duration::Months(m) => m > 0,
+                };
+                if !long_enough || !term.at_most_months(time::MAX_SPAN_MONTHS) {
+                    return Err(term_node
+                        .error(format!(
+                            "found the term \"{key}\", expected a term from 1h to 100y such as 1y or 3y"
                         ))
-                    })?;
+                        .with_kind(ErrorKind::OutOfRange));
+                }
                 if billing.reservation_window == Window::Alibaba
                     && term.seconds().is_some_and(|s| s % time::DAY != 0)
                 {
@@ -196,13 +214,18 @@ fn read_types(
                     )));
                 }
                 let p = term_node.table(&["all_upfront", "partial_upfront", "no_upfront"])?;
-                let all_upfront = p.get("all_upfront").map(|n| n.money()).transpose()?;
+                let all_upfront = p
+                    .get("all_upfront")
+                    .map(|n| n.money(MAX_PRICE))
+                    .transpose()?;
                 let partial_upfront = match p.get("partial_upfront") {
                     Some(n) => {
                         let pt = n.table(&["upfront", "hourly"])?;
                         Some((
-                            pt.req("upfront", "the price paid at purchase")?.money()?,
-                            pt.req("hourly", "the fee per active hour")?.money()?,
+                            pt.req("upfront", "the price paid at purchase")?
+                                .money(MAX_PRICE)?,
+                            pt.req("hourly", "the fee per active hour")?
+                                .money(MAX_HOURLY_PRICE)?,
                         ))
                     }
                     None => None,
@@ -210,7 +233,10 @@ fn read_types(
                 let no_upfront = match p.get("no_upfront") {
                     Some(n) => {
                         let pt = n.table(&["hourly"])?;
-                        Some(pt.req("hourly", "the fee per active hour")?.money()?)
+                        Some(
+                            pt.req("hourly", "the fee per active hour")?
+                                .money(MAX_HOURLY_PRICE)?,
+                        )
                     }
                     None => None,
                 };
@@ -229,8 +255,8 @@ fn read_types(
         let subscription = match t.get("subscription") {
             Some(n) => {
                 let s = n.table(&["monthly", "yearly"])?;
-                let monthly = s.get("monthly").map(|n| n.money()).transpose()?;
-                let yearly = s.get("yearly").map(|n| n.money()).transpose()?;
+                let monthly = s.get("monthly").map(|n| n.money(MAX_PRICE)).transpose()?;
+                let yearly = s.get("yearly").map(|n| n.money(MAX_PRICE)).transpose()?;
                 if monthly.is_none() && yearly.is_none() {
                     return Err(n.expected("a monthly price, a yearly price or both"));
                 }
@@ -254,9 +280,12 @@ fn read_types(
     Ok(types)
 }
 
+/// The most units a type may have.
+pub const MAX_UNITS: i64 = 1_000_000;
+
 /// The most scaled units a type may have: with counts up to [`super::read::MAX_COUNT`], an hour's
 /// capacity in unit-seconds stays within 64 bits.
-const MAX_SCALED_UNITS: u64 = 100_000_000;
+pub const MAX_SCALED_UNITS: u64 = 100_000_000;
 
 fn unit_scale(types: &[InstanceType]) -> u64 {
     let digits = types

@@ -117,7 +117,7 @@ fn each_bad_input_has_one_exact_message() {
             "fractional baseline",
             "baseline = 4",
             "baseline = 4.5",
-            "{file}:24:12: fleet[\"web\"].baseline: found 4.5, expected a whole number >= 0",
+            "{file}:24:12: fleet[\"web\"].baseline: found 4.5, expected a whole number from 0 to 10,000,000",
         ),
         (
             "unknown payment option",
@@ -165,19 +165,19 @@ fn each_bad_input_has_one_exact_message() {
             "a diurnal list of 23",
             "rate_per_hour = 2.0",
             "rate_per_hour = 2.0\ndiurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
-            "{file}:27:11: fleet[\"web\"].arrivals.diurnal: found a list of 23 values, expected a list of 24 weights >= 0, one for each local hour from 0 to 23",
+            "{file}:27:11: fleet[\"web\"].arrivals.diurnal: found a list of 23 values, expected a list of 24 weights from 0 to 1,000, one for each local hour from 0 to 23",
         ),
         (
             "a price written 1,5",
             "payg_hourly = \"0.152\"",
             "payg_hourly = \"1,5\"",
-            "{file}:13:15: instance_type[\"ecs.g6.large\"].payg_hourly: found \"1,5\", expected an amount >= 0 such as \"0.152\" or \"1000\" (digits with an optional decimal point)",
+            "{file}:13:15: instance_type[\"ecs.g6.large\"].payg_hourly: found \"1,5\", expected an amount from 0 to 1,000,000 such as \"0.152\" or \"1000\" (digits with an optional decimal point)",
         ),
         (
             "a negative price",
             "all_upfront = \"800\"",
             "all_upfront = -800",
-            "{file}:15:15: instance_type[\"ecs.g6.large\"].reserved.1y.all_upfront: found -800, expected an amount >= 0 such as \"0.152\" or \"1000\" (digits with an optional decimal point)",
+            "{file}:15:15: instance_type[\"ecs.g6.large\"].reserved.1y.all_upfront: found -800, expected an amount from 0 to 1,000,000,000 such as \"0.152\" or \"1000\" (digits with an optional decimal point)",
         ),
         (
             "unknown profile",
@@ -207,7 +207,7 @@ fn each_bad_input_has_one_exact_message() {
             "a negative horizon",
             "horizon = \"30d\"",
             "horizon = \"-30d\"",
-            "{file}:4:11: scenario.horizon: found \"-30d\", expected a positive duration such as \"90s\", \"45min\", \"12h\", \"30d\", \"2w\", \"6mo\" or \"1y\"",
+            "{file}:4:11: scenario.horizon: found \"-30d\", expected a positive duration such as \"90s\", \"45min\", \"12h\", \"30d\", \"2w\", \"6mo\" or \"1y\", of at most 100 years (\"100y\", \"1200mo\", \"36525d\")",
         ),
         (
             "a lowercase currency",
@@ -255,7 +255,7 @@ fn each_bad_input_has_one_exact_message() {
             "units of zero",
             "units = 4",
             "units = 0",
-            "{file}:12:9: instance_type[\"ecs.g6.large\"].units: found 0, expected a number of units > 0 such as 4 or 0.25, with at most 6 decimal places",
+            "{file}:12:9: instance_type[\"ecs.g6.large\"].units: found 0, expected a number of units > 0 and <= 1,000,000 such as 4 or 0.25, with at most 6 decimal places",
         ),
         (
             "an unknown sub-table",
@@ -356,7 +356,7 @@ fn a_distribution_that_never_draws_a_valid_value() {
     );
     assert_eq!(
         message(&text),
-        "{file}:26:17: fleet[\"web\"].arrivals.rate_per_hour: found a uniform distribution that rarely or never draws a valid value, expected one that reaches a number >= 0"
+        "{file}:26:17: fleet[\"web\"].arrivals.rate_per_hour: found a uniform distribution that rarely or never draws a valid value, expected one that reaches a number of arrivals per hour from 0 to 1,000,000"
     );
 }
 

@@ -8,6 +8,7 @@ mod examples;
 mod fleet;
 mod golden;
 mod hand_example;
+mod limits;
 mod montecarlo;
 mod profiles;
 mod properties;
