@@ -1,33 +1,49 @@
 //! `trials.csv`: one row per trial and strategy with every cost component and metric, exact.
 
+use super::outputs::RunView;
 use crate::money::json_string;
 use crate::montecarlo::TrialResult;
-use crate::output::AtomicFile;
+use crate::output::{AtomicFile, Output};
 use rust_decimal::Decimal;
 use std::io::Write;
+use std::path::Path;
 
 /// The columns of `trials.csv`.
 pub const HEADER: &str = "trial,strategy,total,cash_total,upfront,commitment_recurring,payg_compute,software,storage_network,subscription,obligation_after_horizon,npv,reserved_unit_seconds,used_unit_seconds,utilization,subscription_utilization,coverage,saving_vs_payg,regret,cheapest";
 
-/// Streams rows into an atomic file.
+/// Streams a row per trial and strategy to the file as the trials finish.
 pub struct TrialsCsv {
-    file: AtomicFile,
+    names: Vec<String>,
+    file: Option<AtomicFile>,
 }
 
 impl TrialsCsv {
-    /// Starts `dir/trials.csv`.
-    pub fn create(dir: &std::path::Path) -> anyhow::Result<TrialsCsv> {
-        let mut file = AtomicFile::create(dir, "trials.csv")?;
-        writeln!(file.writer(), "{HEADER}")?;
-        Ok(TrialsCsv { file })
+    /// For strategies named `names` (`payg` first).
+    pub fn new(names: Vec<String>) -> TrialsCsv {
+        TrialsCsv { names, file: None }
+    }
+}
+
+/// The file, started with its header on first use.
+fn open<'f>(file: &'f mut Option<AtomicFile>, dir: &Path) -> anyhow::Result<&'f mut AtomicFile> {
+    if file.is_none() {
+        let mut f = AtomicFile::create(dir, "trials.csv")?;
+        writeln!(f.writer(), "{HEADER}")?;
+        *file = Some(f);
+    }
+    Ok(file.as_mut().expect("just created"))
+}
+
+impl Output<RunView<'_, '_>> for TrialsCsv {
+    fn owns(&self, name: &str) -> bool {
+        name == "trials.csv"
     }
 
-    /// Appends the rows of one trial (every strategy, `payg` first).
-    pub fn add(&mut self, names: &[String], t: &TrialResult) -> anyhow::Result<()> {
+    fn trial(&mut self, dir: &Path, t: &TrialResult) -> anyhow::Result<()> {
         let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
         let (cheapest, ties) = t.cheapest();
-        let w = self.file.writer();
-        for ((name, o), total) in names.iter().zip(&t.outcomes).zip(&totals) {
+        let w = open(&mut self.file, dir)?.writer();
+        for ((name, o), total) in self.names.iter().zip(&t.outcomes).zip(&totals) {
             let b = &o.bill;
             let share = if *total == cheapest {
                 json_string(Decimal::ONE / Decimal::from(ties))
@@ -62,9 +78,10 @@ impl TrialsCsv {
         Ok(())
     }
 
-    /// Puts the file in place.
-    pub fn commit(self) -> anyhow::Result<std::path::PathBuf> {
-        self.file.commit()
+    fn write(&mut self, dir: &Path, _: &RunView<'_, '_>) -> anyhow::Result<()> {
+        open(&mut self.file, dir)?;
+        self.file.take().expect("opened").commit()?;
+        Ok(())
     }
 }
 

@@ -11,4 +11,5 @@ mod montecarlo;
 mod profiles;
 mod properties;
 mod report;
+mod snapshots;
 mod sweep;
