@@ -258,6 +258,65 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
+    /// Writes `name` with `text`; owns the names starting with `out-`.
+    struct Plain(&'static str, &'static str);
+
+    impl Output<()> for Plain {
+        fn owns(&self, name: &str) -> bool {
+            name.starts_with("out-")
+        }
+
+        fn write(&mut self, dir: &Path, _: &()) -> anyhow::Result<()> {
+            write(dir, self.0, self.1.as_bytes())?;
+            Ok(())
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_set_replaces_the_earlier_set_and_leaves_other_files_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("out-a", "old"), ("out-b", "old"), ("notes.txt", "mine")] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        std::fs::create_dir(dir.path().join("out-folder")).unwrap();
+        let set = OutputSet::new(vec![Box::new(Plain("out-a", "new")) as Box<dyn Output<()>>]);
+        let staged = set.stage(dir.path()).unwrap();
+        // Nothing moves in before the commit.
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out-a")).unwrap(),
+            "old"
+        );
+        staged.commit(&()).unwrap();
+        // out-b belonged to the earlier set: gone. Files and folders no output owns stay.
+        assert_eq!(names(dir.path()), ["notes.txt", "out-a", "out-folder"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out-a")).unwrap(),
+            "new"
+        );
+    }
+
+    #[test]
+    fn a_set_dropped_before_its_commit_leaves_the_folder_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("out-a"), "old").unwrap();
+        let set = OutputSet::new(vec![Box::new(Plain("out-a", "new")) as Box<dyn Output<()>>]);
+        drop(set.stage(dir.path()).unwrap());
+        assert_eq!(names(dir.path()), ["out-a"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out-a")).unwrap(),
+            "old"
+        );
+    }
+
     #[test]
     fn a_dropped_file_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
