@@ -7,10 +7,9 @@ use crate::output;
 use crate::progress::Progress;
 use crate::report;
 use crate::report::bill::{HourRows, StrategyBill};
-use crate::report::trials::TrialsCsv;
-use crate::scenario::dist::ParamValue;
-use crate::scenario::{EventAction, FleetKind, Scenario};
-use crate::time::format_instant;
+use crate::report::outputs::{RunView, run_outputs};
+use crate::report::results::RunStats;
+use crate::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -159,6 +158,9 @@ fn catch_interrupts() {
         // so nothing half-written is left either way.
         let _ = ctrlc::set_handler(|| {
             if STOP.swap(true, Ordering::SeqCst) {
+                // Held until the process is gone: no set of outputs starts moving into its
+                // folder, and one that was moving has finished.
+                let _outputs = output::abandon();
                 eprintln!("capsim: interrupted again, stopping now");
                 std::process::exit(130);
             }
@@ -167,12 +169,39 @@ fn catch_interrupts() {
     });
 }
 
+/// Worker threads for runs of `trials` trials: none asked for is one per core (0); a request
+/// is capped at 4 per core and one per trial, saying so, since more threads only cost time and
+/// memory (docs/decisions.md).
+fn threads(requested: Option<u16>, trials: u64) -> usize {
+    let Some(requested) = requested else {
+        return 0;
+    };
+    let requested = usize::from(requested);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = cores
+        .saturating_mul(4)
+        .min(usize::try_from(trials).unwrap_or(usize::MAX))
+        .max(1);
+    if requested > cap {
+        eprintln!(
+            "capsim: --threads {requested} capped at {cap}: at most 4 threads per core ({cores} core{}) and one per trial ({trials} trial{})",
+            if cores == 1 { "" } else { "s" },
+            if trials == 1 { "" } else { "s" }
+        );
+        cap
+    } else {
+        requested
+    }
+}
+
 fn run(args: &RunArgs) -> Result<()> {
+    catch_interrupts();
     let s = Scenario::load(&args.scenario)?;
+    let trials = args.trials.unwrap_or(u64::from(s.trials));
     let settings = Settings {
-        trials: args.trials.unwrap_or(u64::from(s.trials)),
+        trials,
         seed: args.seed.unwrap_or(s.seed),
-        threads: args.threads.map_or(0, usize::from),
+        threads: threads(args.threads, trials),
     };
     let dir = args
         .out
@@ -180,16 +209,18 @@ fn run(args: &RunArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
     let engine = Engine::new(&s)?;
     let runner = Runner::new(&engine);
-    output::prepare_dir(&dir)?;
-    catch_interrupts();
     let names: Vec<String> = engine.plans.iter().map(|p| p.name.clone()).collect();
-    let mut csv = TrialsCsv::create(&dir)?;
+    // Declared before the set of outputs, which is written from views of them.
+    let (samples, stats);
+    // Every output is written into a staging folder and moves into `dir` as one set, so the
+    // folder never holds a mix of this run's files and an earlier run's.
+    let mut staged = run_outputs(&names).stage(&dir)?;
     let mut progress = Progress::new(settings.trials, "trials", args.quiet);
-    let samples = runner.collect(
+    samples = runner.collect(
         settings,
         &STOP,
         |n| progress.inc(n),
-        |t| Ok(csv.add(&names, t)?),
+        |t| Ok(staged.trial(t)?),
     )?;
     progress.finish();
     let done = samples.n as u64;
@@ -199,23 +230,17 @@ fn run(args: &RunArgs) -> Result<()> {
         ));
     }
     let partial = done < settings.trials;
-    let summary =
-        report::summary::summarize(&engine, &samples, settings.seed, settings.trials, partial);
-    let csv_path = csv.commit()?;
-    let json = serde_json::to_string_pretty(&summary).expect("plain data serialises") + "\n";
-    let summary_path = output::write(&dir, "summary.json", json.as_bytes())?;
-    let plots = report::plot::PlotData::new(&engine, &samples, &summary);
-    let figures = report::plot::write_all(&dir, &plots)?;
-    let doc = report::writeup::document(&engine, &summary, &figures);
-    output::write(&dir, "report.md", doc.markdown().as_bytes())?;
-    let html_path = output::write(&dir, "report.html", doc.html().as_bytes())?;
+    stats = RunStats::new(&engine, &samples, settings.seed, settings.trials, partial);
+    let view = RunView::new(&engine, &samples, &stats)?;
+    staged.commit(&view)?;
+    let summary_path = dir.join("summary.json");
     if !args.quiet {
         print(&format!(
             "{}\nWrote {}, {} and the charts; the report is {}\n",
-            report::summary::text(&summary),
+            report::summary::text(&stats),
             summary_path.display(),
-            csv_path.display(),
-            html_path.display()
+            dir.join("trials.csv").display(),
+            dir.join("report.html").display()
         ))?;
     }
     if partial {
@@ -229,17 +254,18 @@ fn run(args: &RunArgs) -> Result<()> {
 }
 
 fn sweep(args: &SweepArgs) -> Result<()> {
+    catch_interrupts();
     let s = Scenario::load(&args.scenario)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("sweep"));
-    catch_interrupts();
+    let trials = args.trials.unwrap_or(u64::from(s.trials));
     let options = crate::sweep::Options {
         shard: args.shard,
         resume: args.resume,
         trials: args.trials,
-        threads: args.threads.map_or(0, usize::from),
+        threads: threads(args.threads, trials),
         out: out.clone(),
         quiet: args.quiet,
     };
@@ -266,6 +292,9 @@ fn sweep(args: &SweepArgs) -> Result<()> {
 }
 
 fn merge(args: &MergeArgs) -> Result<()> {
+    // No trials to finish: the first Ctrl-C stops at once, leaving the folder as it was.
+    STOP.store(true, Ordering::SeqCst);
+    catch_interrupts();
     let out = args.out.clone().unwrap_or_else(|| args.dirs[0].clone());
     let csv = crate::sweep::merge(&args.dirs, &out)?;
     print(&format!("Wrote {} and the sweep charts\n", csv.display()))
@@ -273,161 +302,7 @@ fn merge(args: &MergeArgs) -> Result<()> {
 
 fn validate(path: &PathBuf) -> Result<()> {
     let s = Scenario::load(path)?;
-    print(&describe(&s))
-}
-
-/// What `capsim validate` prints: what the scenario holds, in a planner's words.
-pub fn describe(s: &Scenario) -> String {
-    let mut out = format!(
-        "{}: valid\nscenario \"{}\": {} to {} ({}), {} trials, seed {}, {}, {} billing rules\n",
-        s.file.display(),
-        s.name,
-        crate::time::format_local(s.start, s.billing.calendar_zone),
-        crate::time::format_local(s.end, s.billing.calendar_zone),
-        s.horizon,
-        s.trials,
-        s.seed,
-        s.currency,
-        s.billing.profile
-    );
-    out.push_str(&format!("instance types ({}):\n", s.types.len()));
-    for t in &s.types {
-        let terms: Vec<String> = t.reserved.iter().map(|r| r.term.to_string()).collect();
-        out.push_str(&format!(
-            "  {} (family {}, {} unit{}): pay-as-you-go {}/h{}{}\n",
-            t.name,
-            t.family,
-            t.units.normalize(),
-            if t.units == rust_decimal::Decimal::ONE {
-                ""
-            } else {
-                "s"
-            },
-            t.payg_hourly.normalize(),
-            if terms.is_empty() {
-                String::new()
-            } else {
-                format!("; reserved {}", terms.join(", "))
-            },
-            if t.subscription.is_some() {
-                "; subscription"
-            } else {
-                ""
-            }
-        ));
-    }
-    out.push_str(&format!(
-        "zones ({}): {}\n",
-        s.zones.len(),
-        s.zones.join(", ")
-    ));
-    out.push_str(&format!("fleets ({}):\n", s.fleets.len()));
-    for f in &s.fleets {
-        let hb = if f.hybrid_benefit {
-            ", hybrid benefit"
-        } else {
-            ""
-        };
-        match &f.kind {
-            FleetKind::Trace(t) => out.push_str(&format!(
-                "  {}: trace {} ({} VMs){hb}\n",
-                f.name,
-                t.file.display(),
-                t.vms.len()
-            )),
-            FleetKind::Synthetic(syn) => {
-                let mut parts = vec![format!(
-                    "{} in {}",
-                    s.types[syn.instance_type].name, s.zones[syn.zone]
-                )];
-                parts.push(format!("baseline {}", param_text(&syn.baseline.value)));
-                if let Some(a) = &syn.arrivals {
-                    parts.push(format!(
-                        "arrivals {}/h, growth {}",
-                        param_text(&a.rate_per_hour.value),
-                        param_text(&a.growth_per_year.value)
-                    ));
-                }
-                for e in &syn.events {
-                    let (what, v) = match &e.action {
-                        EventAction::Add(p) => ("add", p),
-                        EventAction::Remove(p) => ("remove", p),
-                        EventAction::RateMultiplier(p) => ("rate x", p),
-                    };
-                    parts.push(format!(
-                        "{what} {} at {} (p = {})",
-                        param_text(&v.value),
-                        format_instant(e.at),
-                        param_text(&e.probability.value)
-                    ));
-                }
-                out.push_str(&format!("  {}: {}{hb}\n", f.name, parts.join(", ")));
-            }
-        }
-    }
-    out.push_str(&format!(
-        "strategies ({} and the payg baseline):\n",
-        s.strategies.len()
-    ));
-    for st in &s.strategies {
-        let mut parts = Vec::new();
-        for r in &st.reserves {
-            parts.push(format!(
-                "reserve {} x {} {} {} {}{}{}",
-                r.count,
-                s.types[r.instance_type].name,
-                r.term,
-                r.payment,
-                r.zone
-                    .map_or("regional".to_string(), |z| format!("in {}", s.zones[z])),
-                if r.size_flexible {
-                    ", size-flexible"
-                } else {
-                    ""
-                },
-                if r.renew { ", renewed" } else { "" }
-            ));
-        }
-        for sub in &st.subscribes {
-            parts.push(format!(
-                "subscribe {} x {} in {} for {}{}",
-                sub.count,
-                s.types[sub.instance_type].name,
-                s.zones[sub.zone],
-                sub.duration,
-                if sub.renew { ", renewed" } else { "" }
-            ));
-        }
-        if parts.is_empty() {
-            parts.push("buys nothing (pay-as-you-go)".to_string());
-        }
-        out.push_str(&format!("  {}: {}\n", st.name, parts.join("; ")));
-    }
-    if !s.sweep.is_empty() {
-        out.push_str(&format!(
-            "sweep: {} points over {}\n",
-            s.sweep_points(),
-            s.sweep
-                .iter()
-                .map(|a| format!("'{}' ({} values)", a.key, a.values.len()))
-                .collect::<Vec<_>>()
-                .join(" x ")
-        ));
-    }
-    out
-}
-
-fn param_text(p: &ParamValue) -> String {
-    match p {
-        ParamValue::Fixed(v) => format!("{v}"),
-        ParamValue::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
-        ParamValue::Uniform { low, high } => format!("uniform({low} to {high})"),
-        ParamValue::Triangular { min, mode, max } => format!("triangular({min}, {mode}, {max})"),
-        ParamValue::LogNormal { median, sigma } => {
-            format!("lognormal(median {median}, sigma {sigma})")
-        }
-        ParamValue::Choice { values, .. } => format!("choice of {values:?}"),
-    }
+    print(&report::inputs::describe(&s))
 }
 
 fn bill(args: &BillArgs) -> Result<()> {

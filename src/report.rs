@@ -1,10 +1,15 @@
-//! What capsim shows: tables for the terminal, bills, summaries, plots and reports.
+//! What capsim shows: tables for the terminal, bills, the statistics of a run and their views
+//! (summary, trials, charts, reports), and a sweep's table and charts.
 
 pub mod bill;
 pub mod document;
+pub mod inputs;
+pub mod outputs;
 pub mod plot;
+pub mod results;
 pub mod summary;
 pub mod sweep_plot;
+pub mod sweep_view;
 pub mod table;
 pub mod trials;
 pub mod writeup;

@@ -7,12 +7,16 @@ use crate::error::{Error, InputError, Result};
 use crate::montecarlo::{Runner, Settings};
 use crate::output;
 use crate::progress::Progress;
-use crate::report::summary::{SummaryJson, summarize};
+use crate::report::outputs::sweep_outputs;
+use crate::report::results::RunStats;
+use crate::report::sweep_view::{SweepPoint, SweepView, SweptValue};
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use toml::de::DeValue;
 
 /// What identifies a sweep: points of different sweeps must never be mixed.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -31,26 +35,6 @@ pub struct Fingerprint {
     pub sizes: Vec<usize>,
     /// Number of points of the whole grid.
     pub points: usize,
-}
-
-impl Fingerprint {
-    /// The value index on each key of point `i` (the last key varies fastest).
-    pub fn coordinates(&self, mut i: usize) -> Vec<usize> {
-        let mut out = vec![0; self.sizes.len()];
-        for (k, size) in self.sizes.iter().enumerate().rev() {
-            out[k] = i % size;
-            i /= size;
-        }
-        out
-    }
-
-    /// The point at given value indices.
-    pub fn point_at(&self, coordinates: &[usize]) -> usize {
-        coordinates
-            .iter()
-            .zip(&self.sizes)
-            .fold(0, |acc, (c, size)| acc * size + c)
-    }
 }
 
 impl Fingerprint {
@@ -105,10 +89,98 @@ pub struct PointFile {
     pub sweep: Fingerprint,
     /// Its index in the grid (the last key varies fastest).
     pub point: usize,
-    /// The value of each swept key, as written.
-    pub values: Vec<String>,
-    /// Its summary, as `capsim run` writes it.
-    pub summary: SummaryJson,
+    /// The value of each swept key.
+    pub values: Vec<SweptValue>,
+    /// Its statistics, in the form of `capsim run`'s `summary.json`.
+    pub summary: RunStats,
+}
+
+impl PointFile {
+    /// What is wrong with a point file's grid, if anything: a file capsim did not write may
+    /// hold any JSON of the right shape.
+    fn check(&self) -> std::result::Result<(), String> {
+        let f = &self.sweep;
+        if f.keys.is_empty() {
+            return Err("found a sweep of no keys, expected at least one swept key".to_string());
+        }
+        if f.sizes.len() != f.keys.len() {
+            return Err(format!(
+                "found {} sizes for {} swept keys, expected one per key",
+                f.sizes.len(),
+                f.keys.len()
+            ));
+        }
+        if f.sizes.contains(&0) {
+            return Err("found a swept key with no values, expected at least one".to_string());
+        }
+        let points = f
+            .sizes
+            .iter()
+            .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+            .filter(|&n| n <= crate::scenario::sweep::MAX_POINTS);
+        if points != Some(f.points) {
+            return Err(format!(
+                "found a grid of {} points, expected the product of the keys' sizes {:?} (at most {})",
+                f.points,
+                f.sizes,
+                crate::scenario::sweep::MAX_POINTS
+            ));
+        }
+        if self.point >= f.points {
+            return Err(format!(
+                "found point {}, expected a point of the grid, 0 to {}",
+                self.point,
+                f.points - 1
+            ));
+        }
+        if self.values.len() != f.keys.len() {
+            return Err(format!(
+                "found {} values for {} swept keys, expected one per key",
+                self.values.len(),
+                f.keys.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Point files are small (a summary); a larger file is not one.
+const MAX_POINT_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads and checks one point file.
+fn read_point(path: &Path) -> Result<PointFile> {
+    const WANT: &str = "expected a point file written by capsim sweep";
+    let bad = |message: String| -> Error { InputError::file(path, message).into() };
+    if path.is_dir() {
+        return Err(bad(format!("found a folder, {WANT}")));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::Other(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_POINT_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Other(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX_POINT_FILE_BYTES {
+        return Err(bad(format!(
+            "found a file of more than {} MiB, {WANT}",
+            MAX_POINT_FILE_BYTES >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        bad(format!(
+            "found bytes that are not UTF-8 text (at byte {}), {WANT}",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let point: PointFile = serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "found a point file capsim cannot read ({e}), {WANT}"
+        ))
+    })?;
+    point
+        .check()
+        .map_err(|m| bad(format!("{m}; capsim sweep never writes such a point file")))?;
+    Ok(point)
 }
 
 /// The file name of point `i`.
@@ -209,13 +281,7 @@ fn read_points(dir: &Path) -> Result<Vec<(PathBuf, PointFile)>> {
         .collect();
     paths.sort();
     for path in paths {
-        let text = std::fs::read_to_string(&path)?;
-        let point: PointFile = serde_json::from_str(&text).map_err(|e| {
-            InputError::file(
-                &path,
-                format!("found a point file capsim cannot read ({e}), expected one written by capsim sweep"),
-            )
-        })?;
+        let point = read_point(&path)?;
         out.push((path, point));
     }
     Ok(out)
@@ -295,10 +361,10 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
                 points_dir(&options.out).display()
             )));
         }
-        let summary = summarize(&engine, &samples, settings.seed, trials, false);
+        let summary = RunStats::new(&engine, &samples, settings.seed, trials, false);
         let best = summary
             .cheapest(0)
-            .map(|x| (x.name.clone(), x.total.mean.clone()))
+            .map(|(_, x)| (x.name.clone(), crate::report::summary::cents(x.total.mean)))
             .unwrap_or_default();
         let file = PointFile {
             sweep: fingerprint.clone(),
@@ -307,7 +373,7 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
                 .sweep
                 .iter()
                 .zip(s.sweep_coordinates(i))
-                .map(|(a, v)| a.values[v].text.clone())
+                .map(|(a, v)| swept_value(&a.values[v]))
                 .collect(),
             summary,
         };
@@ -353,9 +419,82 @@ fn describe(s: &Scenario, i: usize) -> String {
     s.sweep
         .iter()
         .zip(s.sweep_coordinates(i))
-        .map(|(a, v)| format!("{} = {}", a.key, a.values[v].text))
+        .map(|(a, v)| format!("{} = {}", a.key, swept_value(&a.values[v]).text))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A swept value for the point files, `sweep.csv` and the charts: a string's content and a
+/// number's digits as written, a table or a list in TOML's inline form, so that every value
+/// of a key reads differently.
+fn swept_value(v: &crate::scenario::sweep::Value) -> SweptValue {
+    let tree = v.tree.get_ref();
+    let text = match tree {
+        DeValue::Table(_) | DeValue::Array(_) => toml_inline(tree),
+        _ => v.text.clone(),
+    };
+    let number = match tree {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|n| n as f64),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|n| n.is_finite());
+    SweptValue { text, number }
+}
+
+/// A TOML value in inline form: `{ dist = "lognormal", median = 5, sigma = 0.3 }`.
+fn toml_inline(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => toml_string(s),
+        DeValue::Integer(i) => i.to_string(),
+        DeValue::Float(f) => f.to_string(),
+        DeValue::Boolean(b) => b.to_string(),
+        DeValue::Datetime(d) => d.to_string(),
+        DeValue::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|x| toml_inline(x.get_ref()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        DeValue::Table(t) if t.is_empty() => "{}".to_string(),
+        DeValue::Table(t) => format!(
+            "{{ {} }}",
+            t.iter()
+                .map(|(k, x)| {
+                    let k = k.get_ref();
+                    let bare = !k.is_empty()
+                        && k.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    let key = if bare { k.to_string() } else { toml_string(k) };
+                    format!("{key} = {}", toml_inline(x.get_ref()))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Every point of the folders of one sweep, one per index, checked: the same sweep, no point
@@ -389,6 +528,26 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Vec<PointFile>> {
                     .into());
                 }
                 Some(_) => {}
+            }
+            if let Some((_, other)) = by_index.values().next() {
+                let names = |p: &PointFile| -> Vec<String> {
+                    p.summary
+                        .strategies
+                        .iter()
+                        .map(|s| s.name.clone())
+                        .collect()
+                };
+                if names(&point) != names(other) {
+                    return Err(InputError::file(
+                        &path,
+                        format!(
+                            "found the strategies {:?}, expected those of the other points, {:?}",
+                            names(&point),
+                            names(other)
+                        ),
+                    )
+                    .into());
+                }
             }
             if let Some((other, existing)) = by_index.get(&point.point) {
                 if *existing != point {
@@ -436,81 +595,26 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Vec<PointFile>> {
     Ok(by_index.into_values().map(|(_, p)| p).collect())
 }
 
-/// The columns of `sweep.csv` after the swept keys.
-const COLUMNS: [&str; 21] = [
-    "strategy",
-    "mean",
-    "ci95_lo",
-    "ci95_hi",
-    "sd",
-    "p5",
-    "p25",
-    "p50",
-    "p75",
-    "p95",
-    "p99",
-    "cvar95",
-    "cash_total_mean",
-    "npv_mean",
-    "savings_mean",
-    "savings_ci95_lo",
-    "savings_ci95_hi",
-    "savings_percent",
-    "share_saving",
-    "p_cheapest",
-    "utilization_mean",
-];
-
-/// Writes `sweep.csv` and the sweep's charts for a complete set of points.
+/// Writes `sweep.csv` and the sweep's charts for a complete set of points (as [`collect`]
+/// returns them), replacing an earlier set in `dir` as a whole.
 pub fn write_outputs(dir: &Path, points: &[PointFile]) -> Result<PathBuf> {
-    let keys = &points[0].sweep.keys;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["point".to_string()];
-    header.extend(keys.iter().cloned());
-    header.extend(COLUMNS.iter().map(|c| c.to_string()));
-    header.push("break_even_month".to_string());
-    w.write_record(&header).map_err(anyhow::Error::from)?;
-    for p in points {
-        for st in &p.summary.strategies {
-            let mut row = vec![p.point.to_string()];
-            row.extend(p.values.iter().cloned());
-            let sv = &st.savings_vs_payg;
-            row.extend([
-                st.name.clone(),
-                st.total.mean.clone(),
-                st.total.ci95[0].clone(),
-                st.total.ci95[1].clone(),
-                st.total.sd.clone(),
-                st.total.p5.clone(),
-                st.total.p25.clone(),
-                st.total.p50.clone(),
-                st.total.p75.clone(),
-                st.total.p95.clone(),
-                st.total.p99.clone(),
-                st.total.cvar95.clone(),
-                st.cash_total_mean.clone(),
-                st.npv_mean.clone(),
-                sv.mean.clone(),
-                sv.ci95[0].clone(),
-                sv.ci95[1].clone(),
-                format!("{:.4}", sv.percent),
-                format!("{:.6}", sv.share_saving),
-                format!("{:.6}", st.p_cheapest),
-                format!("{:.6}", st.utilization_mean),
-                st.break_even_month.map_or(String::new(), |m| m.to_string()),
-            ]);
-            w.write_record(&row).map_err(anyhow::Error::from)?;
-        }
-    }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let path = output::write(dir, "sweep.csv", &bytes)?;
-    crate::report::sweep_plot::write_all(dir, points)?;
-    Ok(path)
+    let view = SweepView {
+        keys: points[0].sweep.keys.clone(),
+        sizes: points[0].sweep.sizes.clone(),
+        points: points
+            .iter()
+            .map(|p| SweepPoint {
+                values: p.values.clone(),
+                stats: p.summary.clone(),
+            })
+            .collect(),
+    };
+    sweep_outputs().stage(dir)?.commit(&view)?;
+    Ok(dir.join("sweep.csv"))
 }
 
 /// `capsim merge`: joins the points of shard folders into `sweep.csv` and charts in `out`.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
     let points = collect(dirs)?;
-    output::prepare_dir(out)?;
     write_outputs(out, &points)
 }

@@ -36,17 +36,22 @@ impl Document {
 
     /// The Markdown form.
     pub fn markdown(&self) -> String {
-        let mut out = format!("# {}\n\n", self.title);
+        let mut out = format!("# {}\n\n", one_line(&self.title));
         for b in &self.blocks {
             match b {
                 Block::Heading(level, text) => {
-                    let _ = writeln!(out, "{} {text}\n", "#".repeat(usize::from(*level) + 1));
+                    let _ = writeln!(
+                        out,
+                        "{} {}\n",
+                        "#".repeat(usize::from(*level) + 1),
+                        one_line(text)
+                    );
                 }
                 Block::Paragraph(text) => {
                     let _ = writeln!(out, "{text}\n");
                 }
                 Block::Table(header, rows) => {
-                    let cell = |s: &str| s.replace('|', "\\|");
+                    let cell = markdown_cell;
                     let _ = writeln!(
                         out,
                         "| {} |",
@@ -101,13 +106,13 @@ impl Document {
                 Block::Table(header, rows) => {
                     out.push_str("<table>\n<thead><tr>");
                     for h in header {
-                        let _ = write!(out, "<th>{}</th>", escape(h));
+                        let _ = write!(out, "<th>{}</th>", html_cell(h));
                     }
                     out.push_str("</tr></thead>\n<tbody>\n");
                     for row in rows {
                         out.push_str("<tr>");
                         for c in row {
-                            let _ = write!(out, "<td>{}</td>", escape(c));
+                            let _ = write!(out, "<td>{}</td>", html_cell(c));
                         }
                         out.push_str("</tr>\n");
                     }
@@ -143,6 +148,34 @@ pub fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Text on one line: line breaks become spaces (a heading ends at a line break).
+fn one_line(text: &str) -> String {
+    text.replace("\r\n", " ").replace(['\n', '\r'], " ")
+}
+
+/// A Markdown table cell: a `|` or a line break would end the cell or the row, a backslash
+/// would escape what follows and HTML specials would become markup, so all are escaped.
+fn markdown_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.replace("\r\n", "\n").chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push_str("<br>"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An HTML table cell: escaped, line breaks kept as breaks.
+fn html_cell(text: &str) -> String {
+    escape(&text.replace("\r\n", "\n")).replace(['\n', '\r'], "<br>")
 }
 
 /// Turns `**x**` into `<strong>x</strong>`.
@@ -189,5 +222,22 @@ mod tests {
         assert!(html.contains("<p><strong>a</strong> is &lt; b</p>"));
         assert!(html.contains("<td>a|b</td><td>1</td>"));
         assert!(html.contains("<title>T &amp; co</title>"));
+    }
+
+    #[test]
+    fn a_cell_never_breaks_its_table() {
+        let mut d = Document::default();
+        d.push(Block::Table(
+            vec!["name".into()],
+            vec![vec!["a|b\nc\r\n<i>&\\".into()]],
+        ));
+        assert_eq!(
+            d.markdown(),
+            "# \n\n| name |\n| --- |\n| a\\|b<br>c<br>&lt;i&gt;&amp;\\\\ |\n\n"
+        );
+        assert!(
+            d.html()
+                .contains("<tr><td>a|b<br>c<br>&lt;i&gt;&amp;\\</td></tr>")
+        );
     }
 }

@@ -10,7 +10,7 @@ mod utilization;
 
 use crate::engine::Engine;
 use crate::montecarlo::Samples;
-use crate::report::summary::SummaryJson;
+use crate::report::results::RunStats;
 use anyhow::{Context, anyhow};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
@@ -45,10 +45,9 @@ pub struct PlotData<'a> {
 
 impl<'a> PlotData<'a> {
     /// Gathers the data of a run.
-    pub fn new(engine: &Engine<'_>, samples: &'a Samples, summary: &SummaryJson) -> PlotData<'a> {
+    pub fn new(engine: &Engine<'_>, samples: &'a Samples, stats: &RunStats) -> PlotData<'a> {
         let s = engine.scenario;
         let names: Vec<String> = samples.strategies.iter().map(|x| x.name.clone()).collect();
-        let number = |v: &str| v.parse::<f64>().unwrap_or(0.0);
         PlotData {
             currency: s.currency.clone(),
             horizon: format!(
@@ -73,17 +72,17 @@ impl<'a> PlotData<'a> {
                 .zip(&engine.plans)
                 .map(|(x, p)| (!p.pools.is_empty()).then_some(x.utilization.as_slice()))
                 .collect(),
-            cash: summary
+            cash: stats
                 .strategies
                 .iter()
                 .map(|x| {
                     x.cash_flow_monthly
                         .iter()
-                        .map(|m| (number(&m.p5), number(&m.p50), number(&m.p95)))
+                        .map(|m| (m.p5, m.p50, m.p95))
                         .collect()
                 })
                 .collect(),
-            break_even: summary
+            break_even: stats
                 .strategies
                 .iter()
                 .map(|x| x.break_even_month)
@@ -117,6 +116,8 @@ pub fn color(i: usize) -> RGBColor {
 pub trait Chart<D> {
     /// The file name without extension (`cost-distribution`).
     fn name(&self) -> String;
+    /// What the chart shows, in a sentence, for the report.
+    fn caption(&self) -> String;
     /// Draws the chart on a white area of [`SIZE`].
     fn draw<DB: DrawingBackend>(
         &self,
@@ -127,44 +128,93 @@ pub trait Chart<D> {
         DB::ErrorType: 'static;
 }
 
-/// Draws every chart of a run as PNG and SVG into `dir`; returns `(name, svg text)` for the
-/// report.
-pub fn write_all(dir: &Path, data: &PlotData<'_>) -> anyhow::Result<Vec<(String, String)>> {
-    register_fonts();
-    Ok(vec![
-        render(&distribution::Distribution, dir, data)?,
-        render(&ecdf::Ecdf, dir, data)?,
-        render(&savings::Savings, dir, data)?,
-        render(&cash::Cash, dir, data)?,
-        render(&utilization::Utilization, dir, data)?,
-    ])
+/// A [`Chart`] drawn into a picture, as an object, so charts can be kept in a list.
+pub trait Picture<D: ?Sized> {
+    /// The file name without extension.
+    fn name(&self) -> String;
+    /// What the chart shows.
+    fn caption(&self) -> String;
+    /// Draws the chart as a PNG file at `path`.
+    fn png(&self, path: &Path, data: &D) -> anyhow::Result<()>;
+    /// Draws the chart as SVG text.
+    fn svg(&self, data: &D) -> anyhow::Result<String>;
 }
 
-/// Draws a chart as `dir/NAME.png` and `dir/NAME.svg`; returns its name and SVG text.
-pub fn render<D, C: Chart<D>>(chart: &C, dir: &Path, data: &D) -> anyhow::Result<(String, String)> {
-    let name = chart.name();
-    let png = dir.join(format!("{name}.png"));
-    let temp: PathBuf = crate::output::temp_path(dir, &format!("{name}.png"));
-    {
-        let area = BitMapBackend::new(&temp, SIZE).into_drawing_area();
+impl<D, C: Chart<D>> Picture<D> for C {
+    fn name(&self) -> String {
+        Chart::name(self)
+    }
+
+    fn caption(&self) -> String {
+        Chart::caption(self)
+    }
+
+    fn png(&self, path: &Path, data: &D) -> anyhow::Result<()> {
+        register_fonts();
+        let area = BitMapBackend::new(path, SIZE).into_drawing_area();
         area.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        chart
-            .draw(&area, data)
-            .with_context(|| format!("cannot draw {}", png.display()))?;
+        self.draw(&area, data)
+            .with_context(|| format!("cannot draw {}", path.display()))?;
         area.present()
-            .map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))
     }
-    std::fs::rename(&temp, &png)
-        .with_context(|| format!("cannot move {} into place", png.display()))?;
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        chart.draw(&area, data)?;
-        area.present().map_err(|e| anyhow!("{e}"))?;
+
+    fn svg(&self, data: &D) -> anyhow::Result<String> {
+        register_fonts();
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            area.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+            self.draw(&area, data)
+                .with_context(|| format!("cannot draw {}.svg", Chart::name(self)))?;
+            area.present().map_err(|e| anyhow!("{e}"))?;
+        }
+        Ok(svg)
     }
+}
+
+/// The charts of a run, in the report's order: a new chart is a file of its own and a line
+/// here.
+pub fn run_charts() -> Vec<Box<dyn for<'a> Picture<PlotData<'a>>>> {
+    vec![
+        Box::new(distribution::Distribution),
+        Box::new(ecdf::Ecdf),
+        Box::new(savings::Savings),
+        Box::new(cash::Cash),
+        Box::new(utilization::Utilization),
+    ]
+}
+
+/// Writes a chart as `dir/NAME.png` and `dir/NAME.svg`, the SVG text given (drawn once, also
+/// inlined in the report) or drawn now.
+pub fn write_files<D: ?Sized>(
+    chart: &dyn Picture<D>,
+    dir: &Path,
+    data: &D,
+    svg: Option<&str>,
+) -> anyhow::Result<()> {
+    let name = chart.name();
+    let png = format!("{name}.png");
+    let temp: PathBuf = crate::output::temp_path(dir, &png);
+    chart.png(&temp, data)?;
+    std::fs::rename(&temp, dir.join(&png))
+        .with_context(|| format!("cannot move {} into place", dir.join(&png).display()))?;
+    let drawn;
+    let svg = match svg {
+        Some(text) => text,
+        None => {
+            drawn = chart.svg(data)?;
+            &drawn
+        }
+    };
     crate::output::write(dir, &format!("{name}.svg"), svg.as_bytes())?;
-    Ok((name, svg))
+    Ok(())
+}
+
+/// True when `name` is `STEM.png` or `STEM.svg`.
+pub fn is_chart_file(name: &str, stem: &str) -> bool {
+    name.strip_prefix(stem)
+        .is_some_and(|ext| ext == ".png" || ext == ".svg")
 }
 
 /// Registers the font carried in the repository, so charts look the same everywhere and need

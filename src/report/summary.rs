@@ -1,15 +1,13 @@
-//! The summary of a run (docs/spec.md, sections 7 and 8): per-strategy statistics of the trials, the
-//! paired savings against pay-as-you-go, the chance of being cheapest, the cash view, and
-//! whether the trials were enough to tell the two cheapest strategies apart.
+//! `summary.json` (docs/spec.md, section 8) and the table `capsim run` prints: views of a run's
+//! [`RunStats`]. The JSON form keeps exact means as exact decimals and gives what is computed
+//! in `f64` to the cent; a sweep's point files hold it too, and read back into [`RunStats`].
 
+use super::results::{Enough, EntryRate, MonthCash, RunStats, Savings, StrategyStats};
 use super::table::Table;
-use crate::charge::Component;
-use crate::engine::Engine;
+use crate::charge::{Breakdown, Component};
 use crate::money::{display_cents, json_string};
-use crate::montecarlo::Samples;
-use crate::purchase::Plan;
-use crate::stats;
-use rust_decimal::Decimal;
+use crate::stats::Summary;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 /// Statistics of a total.
@@ -45,19 +43,12 @@ pub struct TotalJson {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BreakdownJson(pub [String; 7]);
 
-impl BreakdownJson {
-    /// The mean of one component.
-    pub fn get(&self, c: Component) -> &str {
-        &self.0[c.index()]
-    }
-}
-
 impl Serialize for BreakdownJson {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = ser.serialize_map(Some(self.0.len()))?;
         for c in Component::ALL {
-            map.serialize_entry(c.name(), self.get(c))?;
+            map.serialize_entry(c.name(), &self.0[c.index()])?;
         }
         map.end()
     }
@@ -192,202 +183,277 @@ pub struct SummaryJson {
     pub strategies: Vec<StrategyJson>,
 }
 
-impl StrategyJson {
-    /// The mean total as a number.
-    pub fn mean_total(&self) -> f64 {
-        self.total.mean.parse().unwrap_or(f64::INFINITY)
-    }
-}
-
-impl SummaryJson {
-    /// The strategy with the lowest mean total among those from position `from` on (0: all,
-    /// 1: all but pay-as-you-go); ties go to the first in the file.
-    pub fn cheapest(&self, from: usize) -> Option<&StrategyJson> {
-        self.strategies
-            .iter()
-            .skip(from)
-            .min_by(|a, b| a.mean_total().total_cmp(&b.mean_total()))
-    }
-}
-
 /// An `f64` amount as a decimal string, to the cent.
 pub fn cents(v: f64) -> String {
     let s = format!("{v:.2}");
     if s == "-0.00" { "0.00".to_string() } else { s }
 }
 
-fn mean_exact(sum: Decimal, n: usize) -> String {
-    if n == 0 {
-        "0".to_string()
-    } else {
-        json_string(sum / Decimal::from(n))
-    }
-}
-
-/// Builds the summary.
-pub fn summarize(
-    engine: &Engine<'_>,
-    samples: &Samples,
-    seed: u64,
-    trials_requested: u64,
-    partial: bool,
-) -> SummaryJson {
-    let n = samples.n;
-    let payg_mean = stats::mean(&samples.strategies[0].total);
-    let months = samples.months;
-    let payg_cash = &samples.strategies[0].cumulative_cash;
-    let strategies = samples
-        .strategies
-        .iter()
-        .zip(&engine.plans)
-        .enumerate()
-        .map(|(i, (s, plan))| {
-            let t = stats::summarize(&s.total);
-            let sv = stats::summarize(&s.saving);
-            let sv_h = stats::ci95_half_width(&s.saving);
-            let per_month = |m: usize, data: &[f32]| -> Vec<f64> {
-                (0..n).map(|k| f64::from(data[k * months + m])).collect()
-            };
-            let cash_flow_monthly = (0..months)
-                .filter(|_| n > 0)
-                .map(|m| {
-                    let v = stats::sorted(&per_month(m, &s.cumulative_cash));
-                    MonthJson {
-                        month: m + 1,
-                        p5: cents(stats::quantile_sorted(&v, 0.05)),
-                        p50: cents(stats::quantile_sorted(&v, 0.5)),
-                        p95: cents(stats::quantile_sorted(&v, 0.95)),
+impl From<&RunStats> for SummaryJson {
+    fn from(r: &RunStats) -> SummaryJson {
+        let pair = |(lo, hi): (f64, f64)| [cents(lo), cents(hi)];
+        SummaryJson {
+            scenario: r.scenario.clone(),
+            trials: r.trials,
+            trials_requested: r.trials_requested,
+            seed: r.seed,
+            currency: r.currency.clone(),
+            partial: r.partial,
+            trials_enough: r.trials_enough.as_ref().map(|e| EnoughJson {
+                best: e.best.clone(),
+                runner_up: e.runner_up.clone(),
+                diff_mean: cents(e.diff_mean),
+                diff_ci95_half_width: cents(e.diff_ci95_half_width),
+                decided: e.decided,
+                tied: e.tied,
+            }),
+            strategies: r
+                .strategies
+                .iter()
+                .map(|s| {
+                    let t = &s.total;
+                    let b = &s.breakdown_mean;
+                    let sv = &s.savings_vs_payg;
+                    StrategyJson {
+                        name: s.name.clone(),
+                        total: TotalJson {
+                            mean: cents(t.mean),
+                            ci95: pair(t.ci95),
+                            sd: cents(t.sd),
+                            p5: cents(t.p5),
+                            p25: cents(t.p25),
+                            p50: cents(t.p50),
+                            p75: cents(t.p75),
+                            p95: cents(t.p95),
+                            p99: cents(t.p99),
+                            min: cents(t.min),
+                            max: cents(t.max),
+                            cvar95: cents(t.cvar95),
+                        },
+                        breakdown_mean: BreakdownJson(b.0.map(json_string)),
+                        cash_total_mean: json_string(s.cash_total_mean),
+                        npv_mean: cents(s.npv_mean),
+                        obligation_after_horizon_mean: json_string(s.obligation_after_horizon_mean),
+                        utilization_mean: s.utilization_mean,
+                        subscription_utilization_mean: s.subscription_utilization_mean,
+                        coverage_mean: s.coverage_mean,
+                        regret_mean: cents(s.regret_mean),
+                        savings_vs_payg: SavingsJson {
+                            mean: cents(sv.mean),
+                            ci95: pair(sv.ci95),
+                            percent: sv.percent,
+                            p5: cents(sv.p5),
+                            p95: cents(sv.p95),
+                            share_saving: sv.share_saving,
+                        },
+                        p_cheapest: s.p_cheapest,
+                        break_even_month: s.break_even_month,
+                        cash_flow_monthly: s
+                            .cash_flow_monthly
+                            .iter()
+                            .enumerate()
+                            .map(|(m, c)| MonthJson {
+                                month: m + 1,
+                                p5: cents(c.p5),
+                                p50: cents(c.p50),
+                                p95: cents(c.p95),
+                            })
+                            .collect(),
+                        reservations: s
+                            .reservations
+                            .iter()
+                            .map(|e| EntryJson {
+                                entry: e.entry.clone(),
+                                effective_hourly_rate: e.effective_hourly_rate.map(json_string),
+                            })
+                            .collect(),
                     }
                 })
-                .collect();
-            let break_even_month = if i == 0 || n == 0 {
-                None
-            } else {
-                let medians: Vec<f64> = (0..months)
-                    .map(|m| {
-                        let diff: Vec<f64> = (0..n)
-                            .map(|k| {
-                                f64::from(s.cumulative_cash[k * months + m])
-                                    - f64::from(payg_cash[k * months + m])
-                            })
-                            .collect();
-                        stats::quantile_sorted(&stats::sorted(&diff), 0.5)
-                    })
-                    .collect();
-                break_even(&medians)
-            };
-            StrategyJson {
-                name: s.name.clone(),
-                total: TotalJson {
-                    mean: cents(t.mean),
-                    ci95: [cents(t.ci95.0), cents(t.ci95.1)],
-                    sd: cents(t.sd),
-                    p5: cents(t.p5),
-                    p25: cents(t.p25),
-                    p50: cents(t.p50),
-                    p75: cents(t.p75),
-                    p95: cents(t.p95),
-                    p99: cents(t.p99),
-                    min: cents(t.min),
-                    max: cents(t.max),
-                    cvar95: cents(t.cvar95),
-                },
-                breakdown_mean: BreakdownJson(s.breakdown_sums.0.map(|sum| mean_exact(sum, n))),
-                cash_total_mean: mean_exact(s.cash_sum, n),
-                npv_mean: cents(stats::mean(&s.npv)),
-                obligation_after_horizon_mean: mean_exact(s.obligation_sum, n),
-                utilization_mean: stats::mean(&s.utilization),
-                subscription_utilization_mean: ratio(s.subscription_utilization, n),
-                coverage_mean: ratio(s.coverage, n),
-                regret_mean: cents(ratio(s.regret, n)),
-                savings_vs_payg: SavingsJson {
-                    mean: cents(sv.mean),
-                    ci95: [cents(sv.mean - sv_h), cents(sv.mean + sv_h)],
-                    percent: if payg_mean > 0.0 {
-                        100.0 * sv.mean / payg_mean
-                    } else {
-                        0.0
-                    },
-                    p5: cents(sv.p5),
-                    p95: cents(sv.p95),
-                    share_saving: ratio(s.saving_trials as f64, n),
-                },
-                p_cheapest: ratio(s.cheapest, n),
-                break_even_month,
-                cash_flow_monthly,
-                reservations: entries(plan),
+                .collect(),
+        }
+    }
+}
+
+/// Reads the JSON form back into statistics (a sweep's point files): every amount must be a
+/// number, the months numbered 1, 2, ... in order.
+impl TryFrom<SummaryJson> for RunStats {
+    type Error = String;
+
+    fn try_from(j: SummaryJson) -> Result<RunStats, String> {
+        let n = j.trials;
+        let strategies = j
+            .strategies
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| strategy_stats(s, n).map_err(|e| format!("strategies[{i}].{e}")))
+            .collect::<Result<Vec<_>, String>>()?;
+        if strategies.is_empty() {
+            return Err("strategies: found an empty list, expected pay-as-you-go and the scenario's strategies".to_string());
+        }
+        let trials_enough = match j.trials_enough {
+            None => None,
+            Some(e) => Some(Enough {
+                diff_mean: number(&e.diff_mean)
+                    .map_err(|m| format!("trials_enough.diff_mean: {m}"))?,
+                diff_ci95_half_width: number(&e.diff_ci95_half_width)
+                    .map_err(|m| format!("trials_enough.diff_ci95_half_width: {m}"))?,
+                best: e.best,
+                runner_up: e.runner_up,
+                decided: e.decided,
+                tied: e.tied,
+            }),
+        };
+        Ok(RunStats {
+            scenario: j.scenario,
+            trials: j.trials,
+            trials_requested: j.trials_requested,
+            seed: j.seed,
+            currency: j.currency,
+            partial: j.partial,
+            trials_enough,
+            strategies,
+        })
+    }
+}
+
+fn number(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("found \"{text}\", expected an amount such as \"1234.50\""))
+}
+
+fn exact(text: &str) -> Result<Decimal, String> {
+    text.parse::<Decimal>()
+        .map_err(|_| format!("found \"{text}\", expected an exact amount such as \"1234.5\""))
+}
+
+fn strategy_stats(s: StrategyJson, n: usize) -> Result<StrategyStats, String> {
+    let at = |key: &'static str| move |m: String| format!("{key}: {m}");
+    let t = &s.total;
+    let total = Summary {
+        n,
+        mean: number(&t.mean).map_err(at("total.mean"))?,
+        ci95: (
+            number(&t.ci95[0]).map_err(at("total.ci95[0]"))?,
+            number(&t.ci95[1]).map_err(at("total.ci95[1]"))?,
+        ),
+        sd: number(&t.sd).map_err(at("total.sd"))?,
+        p5: number(&t.p5).map_err(at("total.p5"))?,
+        p25: number(&t.p25).map_err(at("total.p25"))?,
+        p50: number(&t.p50).map_err(at("total.p50"))?,
+        p75: number(&t.p75).map_err(at("total.p75"))?,
+        p95: number(&t.p95).map_err(at("total.p95"))?,
+        p99: number(&t.p99).map_err(at("total.p99"))?,
+        min: number(&t.min).map_err(at("total.min"))?,
+        max: number(&t.max).map_err(at("total.max"))?,
+        cvar95: number(&t.cvar95).map_err(at("total.cvar95"))?,
+    };
+    let mut breakdown_mean = Breakdown::default();
+    for c in Component::ALL {
+        breakdown_mean[c] = exact(&s.breakdown_mean.0[c.index()])
+            .map_err(|m| format!("breakdown_mean.{c}: {m}"))?;
+    }
+    let sv = &s.savings_vs_payg;
+    let savings_vs_payg = Savings {
+        mean: number(&sv.mean).map_err(at("savings_vs_payg.mean"))?,
+        ci95: (
+            number(&sv.ci95[0]).map_err(at("savings_vs_payg.ci95[0]"))?,
+            number(&sv.ci95[1]).map_err(at("savings_vs_payg.ci95[1]"))?,
+        ),
+        percent: sv.percent,
+        p5: number(&sv.p5).map_err(at("savings_vs_payg.p5"))?,
+        p95: number(&sv.p95).map_err(at("savings_vs_payg.p95"))?,
+        share_saving: sv.share_saving,
+    };
+    let cash_flow_monthly = s
+        .cash_flow_monthly
+        .iter()
+        .enumerate()
+        .map(|(m, c)| {
+            let here = |e: String| format!("cash_flow_monthly[{m}]: {e}");
+            if c.month != m + 1 {
+                return Err(here(format!(
+                    "found month {}, expected month {}",
+                    c.month,
+                    m + 1
+                )));
             }
+            Ok(MonthCash {
+                p5: number(&c.p5).map_err(here)?,
+                p50: number(&c.p50).map_err(here)?,
+                p95: number(&c.p95).map_err(here)?,
+            })
         })
-        .collect();
-    SummaryJson {
-        scenario: engine.scenario.name.clone(),
-        trials: n,
-        trials_requested,
-        seed,
-        currency: engine.scenario.currency.clone(),
-        partial,
-        trials_enough: enough(samples),
-        strategies,
-    }
-}
-
-fn ratio(sum: f64, n: usize) -> f64 {
-    if n == 0 { 0.0 } else { sum / n as f64 }
-}
-
-fn entries(plan: &Plan) -> Vec<EntryJson> {
-    plan.entries
+        .collect::<Result<Vec<_>, String>>()?;
+    let reservations = s
+        .reservations
         .iter()
-        .map(|e| EntryJson {
-            entry: e.entry.clone(),
-            effective_hourly_rate: e.effective_hourly_rate.map(json_string),
+        .enumerate()
+        .map(|(i, e)| {
+            Ok(EntryRate {
+                entry: e.entry.clone(),
+                effective_hourly_rate: e
+                    .effective_hourly_rate
+                    .as_deref()
+                    .map(exact)
+                    .transpose()
+                    .map_err(|m| format!("reservations[{i}].effective_hourly_rate: {m}"))?,
+            })
         })
-        .collect()
-}
-
-/// The first month (1-based) whose median is <= 0 and stays so.
-pub fn break_even(medians: &[f64]) -> Option<usize> {
-    let last_positive = medians.iter().rposition(|&v| v > 0.0);
-    match last_positive {
-        None if medians.is_empty() => None,
-        None => Some(1),
-        Some(i) if i + 1 < medians.len() => Some(i + 2),
-        Some(_) => None,
-    }
-}
-
-fn enough(samples: &Samples) -> Option<EnoughJson> {
-    if samples.strategies.len() < 2 || samples.n == 0 {
-        return None;
-    }
-    let mut order: Vec<usize> = (0..samples.strategies.len()).collect();
-    let means: Vec<f64> = samples
-        .strategies
-        .iter()
-        .map(|s| stats::mean(&s.total))
-        .collect();
-    order.sort_by(|&a, &b| means[a].total_cmp(&means[b]).then(a.cmp(&b)));
-    let (best, runner) = (&samples.strategies[order[0]], &samples.strategies[order[1]]);
-    let diff: Vec<f64> = runner
-        .total
-        .iter()
-        .zip(&best.total)
-        .map(|(r, b)| r - b)
-        .collect();
-    let mean = stats::mean(&diff);
-    let h = stats::ci95_half_width(&diff);
-    Some(EnoughJson {
-        best: best.name.clone(),
-        runner_up: runner.name.clone(),
-        diff_mean: cents(mean),
-        diff_ci95_half_width: cents(h),
-        decided: mean - h > 0.0,
-        tied: diff.iter().all(|d| *d == 0.0),
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(StrategyStats {
+        total,
+        breakdown_mean,
+        cash_total_mean: exact(&s.cash_total_mean).map_err(at("cash_total_mean"))?,
+        npv_mean: number(&s.npv_mean).map_err(at("npv_mean"))?,
+        obligation_after_horizon_mean: exact(&s.obligation_after_horizon_mean)
+            .map_err(at("obligation_after_horizon_mean"))?,
+        utilization_mean: s.utilization_mean,
+        subscription_utilization_mean: s.subscription_utilization_mean,
+        coverage_mean: s.coverage_mean,
+        regret_mean: number(&s.regret_mean).map_err(at("regret_mean"))?,
+        savings_vs_payg,
+        p_cheapest: s.p_cheapest,
+        break_even_month: s.break_even_month,
+        cash_flow_monthly,
+        reservations,
+        name: s.name,
     })
 }
 
+/// `summary.json` is the JSON form of the statistics.
+impl Serialize for RunStats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SummaryJson::from(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RunStats {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RunStats, D::Error> {
+        let json = SummaryJson::deserialize(deserializer)?;
+        RunStats::try_from(json).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The bytes of `summary.json`.
+pub fn json(stats: &RunStats) -> String {
+    serde_json::to_string_pretty(stats).expect("plain data serialises") + "\n"
+}
+
+/// An `f64` amount as a person reads it: to the cent as `summary.json` rounds it, with
+/// thousands separators.
+pub fn money(v: f64) -> String {
+    match Decimal::from_f64_retain(v) {
+        Some(d) => {
+            display_cents(d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
+        }
+        None => cents(v),
+    }
+}
+
 /// The table `capsim run` prints.
-pub fn text(summary: &SummaryJson) -> String {
+pub fn text(summary: &RunStats) -> String {
     let mut out = format!(
         "{} trials of \"{}\" (seed {}), totals in {} (amortized over the horizon){}\n\n",
         summary.trials,
@@ -403,11 +469,6 @@ pub fn text(summary: &SummaryJson) -> String {
             String::new()
         }
     );
-    let money = |s: &str| -> String {
-        s.parse::<Decimal>()
-            .map(display_cents)
-            .unwrap_or_else(|_| s.to_string())
-    };
     let mut t = Table::new([
         "strategy",
         "mean",
@@ -421,11 +482,11 @@ pub fn text(summary: &SummaryJson) -> String {
     for s in &summary.strategies {
         t.row([
             s.name.clone(),
-            money(&s.total.mean),
-            format!("{} - {}", money(&s.total.ci95[0]), money(&s.total.ci95[1])),
-            money(&s.total.p5),
-            money(&s.total.p50),
-            money(&s.total.p95),
+            money(s.total.mean),
+            format!("{} - {}", money(s.total.ci95.0), money(s.total.ci95.1)),
+            money(s.total.p5),
+            money(s.total.p50),
+            money(s.total.p95),
             if s.name == "payg" {
                 "-".to_string()
             } else {
@@ -447,32 +508,18 @@ pub fn text(summary: &SummaryJson) -> String {
                 "{} is cheaper than {} by {} on average (95% CI +/- {}): the trials tell them apart.\n",
                 e.best,
                 e.runner_up,
-                money(&e.diff_mean),
-                money(&e.diff_ci95_half_width)
+                money(e.diff_mean),
+                money(e.diff_ci95_half_width)
             ));
         } else {
             out.push_str(&format!(
                 "warning: the trials do not tell {} from {}: their mean difference {} has a 95% CI of +/- {}, which includes zero; run more trials.\n",
                 e.best,
                 e.runner_up,
-                money(&e.diff_mean),
-                money(&e.diff_ci95_half_width)
+                money(e.diff_mean),
+                money(e.diff_ci95_half_width)
             ));
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn break_even_is_the_first_month_that_stays_non_positive() {
-        assert_eq!(break_even(&[5.0, 2.0, -1.0, -3.0]), Some(3));
-        assert_eq!(break_even(&[5.0, -2.0, 1.0, -3.0]), Some(4));
-        assert_eq!(break_even(&[-1.0, -2.0]), Some(1));
-        assert_eq!(break_even(&[1.0, 2.0, 0.5]), None);
-        assert_eq!(break_even(&[3.0, 0.0]), Some(2));
-    }
 }

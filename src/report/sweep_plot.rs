@@ -1,69 +1,52 @@
 //! Charts of a sweep: each strategy's cost against each swept value, and for two-key grids a
 //! map of the best strategy and its saving.
 
-use super::plot::{Chart, frame, label_font, money_tick, padded_range, small_font, title_font};
-use crate::sweep::PointFile;
+use super::plot::{
+    Chart, Picture, frame, is_chart_file, label_font, money_tick, padded_range, small_font,
+    title_font,
+};
+use super::sweep_view::SweepView;
+use crate::output::Output;
 use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// The points of a complete sweep, in grid order.
-struct Grid<'a> {
-    points: &'a [PointFile],
-    names: Vec<String>,
-}
+/// The charts of a sweep: a cost chart per swept key, and for a grid of two keys the map of
+/// the cheapest strategy.
+pub struct SweepCharts;
 
-impl Grid<'_> {
-    fn keys(&self) -> &[String] {
-        &self.points[0].sweep.keys
-    }
-
-    fn sizes(&self) -> &[usize] {
-        &self.points[0].sweep.sizes
-    }
-
-    /// The values of key `k`, in order.
-    fn values(&self, k: usize) -> Vec<String> {
-        let f = &self.points[0].sweep;
-        (0..f.sizes[k])
-            .map(|v| {
-                let mut c = vec![0; f.sizes.len()];
-                c[k] = v;
-                self.points[f.point_at(&c)].values[k].clone()
-            })
-            .collect()
-    }
-
-    fn mean(&self, point: usize, strategy: usize) -> f64 {
-        number(&self.points[point].summary.strategies[strategy].total.mean)
+impl SweepCharts {
+    fn charts(view: &SweepView) -> Vec<Box<dyn Picture<SweepView>>> {
+        let mut out: Vec<Box<dyn Picture<SweepView>>> = (0..view.keys.len())
+            .map(|k| Box::new(CostAgainst(k)) as Box<dyn Picture<SweepView>>)
+            .collect();
+        if view.keys.len() == 2 {
+            out.push(Box::new(BestMap));
+        }
+        out
     }
 }
 
-fn number(text: &str) -> f64 {
-    text.parse().unwrap_or(0.0)
-}
+impl Output<SweepView> for SweepCharts {
+    fn owns(&self, name: &str) -> bool {
+        is_chart_file(name, "sweep-best")
+            || name
+                .strip_prefix("sweep-cost-")
+                .and_then(|rest| rest.split_once('.'))
+                .is_some_and(|(n, ext)| {
+                    !n.is_empty()
+                        && n.bytes().all(|b| b.is_ascii_digit())
+                        && (ext == "png" || ext == "svg")
+                })
+    }
 
-/// Draws every chart of a sweep into `dir`.
-pub fn write_all(dir: &Path, points: &[PointFile]) -> anyhow::Result<Vec<(String, String)>> {
-    super::plot::register_fonts();
-    let grid = Grid {
-        points,
-        names: points[0]
-            .summary
-            .strategies
-            .iter()
-            .map(|s| s.name.clone())
-            .collect(),
-    };
-    let mut out = Vec::new();
-    for k in 0..grid.keys().len() {
-        out.push(super::plot::render(&CostAgainst(k), dir, &grid)?);
+    fn write(&mut self, dir: &Path, view: &SweepView) -> anyhow::Result<()> {
+        for chart in SweepCharts::charts(view) {
+            super::plot::write_files(chart.as_ref(), dir, view, None)?;
+        }
+        Ok(())
     }
-    if grid.keys().len() == 2 {
-        out.push(super::plot::render(&BestMap, dir, &grid)?);
-    }
-    Ok(out)
 }
 
 /// `sweep-cost-<n>`: each strategy's mean total (line) and 5th-95th percentile (band)
@@ -71,38 +54,47 @@ pub fn write_all(dir: &Path, points: &[PointFile]) -> anyhow::Result<Vec<(String
 /// is often an edge case, such as no reservation at all).
 struct CostAgainst(usize);
 
-impl Chart<Grid<'_>> for CostAgainst {
+impl Chart<SweepView> for CostAgainst {
     fn name(&self) -> String {
         format!("sweep-cost-{}", self.0 + 1)
+    }
+
+    fn caption(&self) -> String {
+        format!(
+            "Each strategy's mean total and 5th-95th percentile against swept key {}.",
+            self.0 + 1
+        )
     }
 
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        g: &Grid<'_>,
+        g: &SweepView,
     ) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
         let k = self.0;
-        let f = &g.points[0].sweep;
-        let labels = g.values(k);
-        let numeric: Option<Vec<f64>> = labels.iter().map(|v| v.parse::<f64>().ok()).collect();
+        let names = g.names();
+        let values = g.values(k);
+        let labels: Vec<String> = values.iter().map(|v| v.text.clone()).collect();
+        let numeric: Option<Vec<f64>> = values.iter().map(|v| v.number).collect();
         let xs: Vec<f64> = numeric
             .clone()
             .unwrap_or_else(|| (0..labels.len()).map(|i| i as f64).collect());
-        let middle: Vec<usize> = f.sizes.iter().map(|s| s / 2).collect();
+        let middle: Vec<usize> = g.sizes.iter().map(|s| s / 2).collect();
         let at = |v: usize| {
             let mut c = middle.clone();
             c[k] = v;
-            f.point_at(&c)
+            g.point_at(&c)
         };
         let band = |p: usize, s: usize| {
-            let t = &g.points[p].summary.strategies[s].total;
-            (number(&t.p5), number(&t.p95))
+            let t = &g.points[p].stats.strategies[s].total;
+            (t.p5, t.p95)
         };
+        let mean = |p: usize, s: usize| g.points[p].stats.strategies[s].total.mean;
         let y = padded_range((0..labels.len()).flat_map(|v| {
-            (0..g.names.len()).flat_map(move |s| {
+            (0..names.len()).flat_map(move |s| {
                 let (lo, hi) = band(at(v), s);
                 [lo, hi]
             })
@@ -112,15 +104,15 @@ impl Chart<Grid<'_>> for CostAgainst {
         } else {
             (xs[0] - 1.0)..(xs[0] + 1.0)
         };
-        let others: Vec<String> = (0..f.keys.len())
+        let others: Vec<String> = (0..g.keys.len())
             .filter(|&j| j != k)
-            .map(|j| format!("{} = {}", f.keys[j], g.values(j)[middle[j]]))
+            .map(|j| format!("{} = {}", g.keys[j], g.values(j)[middle[j]].text))
             .collect();
         let (upper, key_line) = area.split_vertically(super::plot::SIZE.1 - 40);
         let (main, side) = upper.split_horizontally(super::plot::SIZE.0 - 240);
         let mut chart = frame(
             &main,
-            format!("Total cost against {}", f.keys[k]),
+            format!("Total cost against {}", g.keys[k]),
             x,
             y,
             110,
@@ -131,11 +123,8 @@ impl Chart<Grid<'_>> for CostAgainst {
             .configure_mesh()
             .light_line_style(super::plot::MINOR_GRID)
             .bold_line_style(super::plot::MAJOR_GRID)
-            .x_desc(f.keys[k].clone())
-            .y_desc(format!(
-                "Total cost over the horizon ({})",
-                g.points[0].summary.currency
-            ))
+            .x_desc(g.keys[k].clone())
+            .y_desc(format!("Total cost over the horizon ({})", g.currency()))
             .x_label_formatter(&move |v| {
                 if is_numeric {
                     let text = format!("{v:.4}");
@@ -154,7 +143,7 @@ impl Chart<Grid<'_>> for CostAgainst {
             .label_style(small_font())
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
-        for s in 0..g.names.len() {
+        for s in 0..names.len() {
             let color = super::plot::color(s);
             let mut poly: Vec<(f64, f64)> = (0..labels.len())
                 .map(|v| (xs[v], band(at(v), s).1))
@@ -167,9 +156,8 @@ impl Chart<Grid<'_>> for CostAgainst {
                 )))
                 .map_err(|e| anyhow!("{e}"))?;
             let style = ShapeStyle::from(color).stroke_width(3);
-            let line: Vec<(f64, f64)> = (0..labels.len())
-                .map(|v| (xs[v], g.mean(at(v), s)))
-                .collect();
+            let line: Vec<(f64, f64)> =
+                (0..labels.len()).map(|v| (xs[v], mean(at(v), s))).collect();
             chart
                 .draw_series(LineSeries::new(line.clone(), style))
                 .map_err(|e| anyhow!("{e}"))?;
@@ -177,8 +165,7 @@ impl Chart<Grid<'_>> for CostAgainst {
                 .draw_series(line.iter().map(|p| Circle::new(*p, 5, color.filled())))
                 .map_err(|e| anyhow!("{e}"))?;
         }
-        let entries: Vec<(String, RGBColor)> = g
-            .names
+        let entries: Vec<(String, RGBColor)> = names
             .iter()
             .enumerate()
             .map(|(s, n)| (n.clone(), super::plot::color(s)))
@@ -203,22 +190,28 @@ impl Chart<Grid<'_>> for CostAgainst {
 /// point, and its saving against pay-as-you-go.
 struct BestMap;
 
-impl Chart<Grid<'_>> for BestMap {
+impl Chart<SweepView> for BestMap {
     fn name(&self) -> String {
         "sweep-best".to_string()
+    }
+
+    fn caption(&self) -> String {
+        "The strategy with the lowest mean total at each point of a two-key grid.".to_string()
     }
 
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        g: &Grid<'_>,
+        g: &SweepView,
     ) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
     {
-        let f = &g.points[0].sweep;
-        let (cols, rows) = (g.sizes()[0], g.sizes()[1]);
-        let (xl, yl) = (g.values(0), g.values(1));
+        let names = g.names();
+        let (cols, rows) = (g.sizes[0], g.sizes[1]);
+        let text =
+            |k: usize| -> Vec<String> { g.values(k).iter().map(|v| v.text.clone()).collect() };
+        let (xl, yl) = (text(0), text(1));
         let (main, legend) = area.split_horizontally(super::plot::SIZE.0 - 260);
         let mut chart = ChartBuilder::on(&main)
             .caption("Cheapest strategy at each point", title_font())
@@ -243,25 +236,19 @@ impl Chart<Grid<'_>> for BestMap {
             .disable_mesh()
             .x_labels(cols)
             .y_labels(rows)
-            .x_desc(f.keys[0].clone())
-            .y_desc(f.keys[1].clone())
+            .x_desc(g.keys[0].clone())
+            .y_desc(g.keys[1].clone())
             .x_label_formatter(&fx)
             .y_label_formatter(&fy)
             .axis_desc_style(label_font())
             .label_style(small_font())
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
-        let mut used = vec![false; g.names.len()];
+        let mut used = vec![false; names.len()];
         for c in 0..cols {
             for r in 0..rows {
-                let p = f.point_at(&[c, r]);
-                let s = &g.points[p].summary;
-                let cheapest = s.cheapest(0).expect("payg is always there");
-                let best = s
-                    .strategies
-                    .iter()
-                    .position(|x| x.name == cheapest.name)
-                    .expect("found there");
+                let s = &g.points[g.point_at(&[c, r])].stats;
+                let (best, _) = s.cheapest(0).expect("payg is always there");
                 used[best] = true;
                 let (x, y) = (c as f64, r as f64);
                 chart
@@ -304,7 +291,7 @@ impl Chart<Grid<'_>> for BestMap {
             .draw_text("saving vs payg)", &small_font(), (10, y + 20))
             .map_err(|e| anyhow!("{e}"))?;
         y += 56;
-        for (i, name) in g.names.iter().enumerate().filter(|(i, _)| used[*i]) {
+        for (i, name) in names.iter().enumerate().filter(|(i, _)| used[*i]) {
             legend
                 .draw(&Rectangle::new(
                     [(10, y), (32, y + 18)],

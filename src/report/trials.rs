@@ -1,10 +1,12 @@
 //! `trials.csv`: one row per trial and strategy with every cost component and metric, exact.
 
+use super::outputs::RunView;
 use crate::charge::Component;
 use crate::money::json_string;
 use crate::montecarlo::TrialResult;
-use crate::output::AtomicFile;
+use crate::output::{AtomicFile, Output};
 use rust_decimal::Decimal;
+use std::path::Path;
 
 /// The columns of `trials.csv`: the totals, one column per cost component in the bill's
 /// order, then the metrics.
@@ -26,37 +28,51 @@ pub fn header() -> Vec<&'static str> {
     h
 }
 
-/// Streams rows into an atomic file.
+/// Streams a row per trial and strategy to the file as the trials finish.
 pub struct TrialsCsv {
-    file: AtomicFile,
+    names: Vec<String>,
+    file: Option<AtomicFile>,
 }
 
 impl TrialsCsv {
-    /// Starts `dir/trials.csv`.
-    pub fn create(dir: &std::path::Path) -> anyhow::Result<TrialsCsv> {
-        let mut out = TrialsCsv {
-            file: AtomicFile::create(dir, "trials.csv")?,
-        };
-        out.row(header())?;
-        Ok(out)
+    /// For strategies named `names` (`payg` first).
+    pub fn new(names: Vec<String>) -> TrialsCsv {
+        TrialsCsv { names, file: None }
+    }
+}
+
+/// Writes one CSV record (quoted where a field needs it).
+fn record<I, T>(file: &mut AtomicFile, fields: I) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(file.writer());
+    w.write_record(fields)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// The file, started with its header on first use.
+fn open<'f>(file: &'f mut Option<AtomicFile>, dir: &Path) -> anyhow::Result<&'f mut AtomicFile> {
+    if file.is_none() {
+        let mut f = AtomicFile::create(dir, "trials.csv")?;
+        record(&mut f, header())?;
+        *file = Some(f);
+    }
+    Ok(file.as_mut().expect("just created"))
+}
+
+impl Output<RunView<'_, '_>> for TrialsCsv {
+    fn owns(&self, name: &str) -> bool {
+        name == "trials.csv"
     }
 
-    fn row<I, T>(&mut self, fields: I) -> anyhow::Result<()>
-    where
-        I: IntoIterator<Item = T>,
-        T: AsRef<[u8]>,
-    {
-        let mut w = csv::Writer::from_writer(self.file.writer());
-        w.write_record(fields)?;
-        w.flush()?;
-        Ok(())
-    }
-
-    /// Appends the rows of one trial (every strategy, `payg` first).
-    pub fn add(&mut self, names: &[String], t: &TrialResult) -> anyhow::Result<()> {
+    fn trial(&mut self, dir: &Path, t: &TrialResult) -> anyhow::Result<()> {
         let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
         let (cheapest, ties) = t.cheapest();
-        for ((name, o), total) in names.iter().zip(&t.outcomes).zip(&totals) {
+        let file = open(&mut self.file, dir)?;
+        for ((name, o), total) in self.names.iter().zip(&t.outcomes).zip(&totals) {
             let b = &o.bill;
             let share = if *total == cheapest {
                 json_string(Decimal::ONE / Decimal::from(ties))
@@ -82,13 +98,14 @@ impl TrialsCsv {
                 json_string(total - cheapest),
                 share,
             ]);
-            self.row(fields)?;
+            record(file, fields)?;
         }
         Ok(())
     }
 
-    /// Puts the file in place.
-    pub fn commit(self) -> anyhow::Result<std::path::PathBuf> {
-        self.file.commit()
+    fn write(&mut self, dir: &Path, _: &RunView<'_, '_>) -> anyhow::Result<()> {
+        open(&mut self.file, dir)?;
+        self.file.take().expect("opened").commit()?;
+        Ok(())
     }
 }

@@ -2,76 +2,40 @@
 //! table, the cash view, the charts and the scenario's key inputs (docs/spec.md, section 8).
 
 use super::document::{Block, Document};
-use super::summary::{StrategyJson, SummaryJson};
+use super::outputs::RunView;
+use super::results::{RunStats, StrategyStats};
+use super::summary::money;
 use crate::charge::Component;
-use crate::engine::Engine;
 use crate::money::display_cents;
 use rust_decimal::Decimal;
-
-/// Captions of the charts, by file stem.
-const CAPTIONS: [(&str, &str); 5] = [
-    (
-        "cost-distribution",
-        "How the total cost of each strategy is spread across trials.",
-    ),
-    (
-        "ecdf",
-        "Share of trials in which each strategy costs at most a given amount.",
-    ),
-    (
-        "savings",
-        "Saving against pay-as-you-go on the same fleet, trial by trial.",
-    ),
-    (
-        "cash-flow",
-        "Cash paid by the end of each month: median and 5th-95th percentile band; a dot marks break-even against pay-as-you-go.",
-    ),
-    (
-        "utilization",
-        "How much of each strategy's reserved capacity the fleet used, trial by trial.",
-    ),
-];
-
-fn money(text: &str) -> String {
-    text.parse::<Decimal>()
-        .map(display_cents)
-        .unwrap_or_else(|_| text.to_string())
-}
-
-fn number(text: &str) -> f64 {
-    text.parse().unwrap_or(0.0)
-}
 
 fn percent(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
 /// The verdict: which strategy to choose, how sure the trials are, and the risk.
-pub fn verdict(summary: &SummaryJson) -> Vec<String> {
+pub fn verdict(summary: &RunStats) -> Vec<String> {
     let cur = &summary.currency;
     let payg = &summary.strategies[0];
-    let best = summary.cheapest(0).expect("payg is always there");
+    let (_, best) = summary.cheapest(0).expect("payg is always there");
     let mut out = Vec::new();
     if best.name == payg.name {
         out.push(match summary.cheapest(1) {
-            Some(other) => format!(
+            Some((_, other)) => format!(
                 "**Pay-as-you-go has the lowest expected cost: {} {cur} over the horizon.** None of the strategies saves money on average; the cheapest of them, {}, costs {} {cur} more.",
-                money(&payg.total.mean),
+                money(payg.total.mean),
                 other.name,
-                (other.mean_total() - payg.mean_total()).max(0.0).round()
+                (other.total.mean - payg.total.mean).max(0.0).round()
             ),
             None => format!(
                 "**Pay-as-you-go costs {} {cur} over the horizon.** The scenario defines no purchase strategy to compare it with.",
-                money(&payg.total.mean)
+                money(payg.total.mean)
             ),
         });
     } else {
         let sv = &best.savings_vs_payg;
-        let payg_mean = number(&payg.total.mean);
-        let (lo, hi) = (
-            100.0 * number(&sv.ci95[0]) / payg_mean,
-            100.0 * number(&sv.ci95[1]) / payg_mean,
-        );
+        let payg_mean = payg.total.mean;
+        let (lo, hi) = (100.0 * sv.ci95.0 / payg_mean, 100.0 * sv.ci95.1 / payg_mean);
         out.push(format!(
             "**{} is cheapest in {} of trials and saves {:.1}% (95% CI {:.1}-{:.1}%) against pay-as-you-go**: {} {cur} on average over the horizon, in {} of trials.",
             best.name,
@@ -79,16 +43,16 @@ pub fn verdict(summary: &SummaryJson) -> Vec<String> {
             sv.percent,
             lo,
             hi,
-            money(&sv.mean),
+            money(sv.mean),
             percent(sv.share_saving)
         ));
         out.push(format!(
             "Its expected total is {} {cur} (95% CI {} to {}); in the worst 5% of trials it costs {} {cur} on average, against {} {cur} for pay-as-you-go.{}",
-            money(&best.total.mean),
-            money(&best.total.ci95[0]),
-            money(&best.total.ci95[1]),
-            money(&best.total.cvar95),
-            money(&payg.total.cvar95),
+            money(best.total.mean),
+            money(best.total.ci95.0),
+            money(best.total.ci95.1),
+            money(best.total.cvar95),
+            money(payg.total.cvar95),
             match best.break_even_month {
                 Some(m) => format!(" Its cash outlay breaks even with pay-as-you-go in month {m}."),
                 None => " Its cash outlay does not break even with pay-as-you-go within the horizon.".to_string(),
@@ -105,8 +69,8 @@ pub fn verdict(summary: &SummaryJson) -> Vec<String> {
             format!(
                 "The runner-up, {}, costs {} {cur} more on average (95% CI +/- {}): {} trials are enough to tell them apart.",
                 e.runner_up,
-                money(&e.diff_mean),
-                money(&e.diff_ci95_half_width),
+                money(e.diff_mean),
+                money(e.diff_ci95_half_width),
                 summary.trials
             )
         } else {
@@ -115,8 +79,8 @@ pub fn verdict(summary: &SummaryJson) -> Vec<String> {
                 summary.trials,
                 e.best,
                 e.runner_up,
-                money(&e.diff_mean),
-                money(&e.diff_ci95_half_width)
+                money(e.diff_mean),
+                money(e.diff_ci95_half_width)
             )
         });
     }
@@ -129,7 +93,7 @@ pub fn verdict(summary: &SummaryJson) -> Vec<String> {
     out
 }
 
-fn strategies_table(summary: &SummaryJson) -> Block {
+fn strategies_table(summary: &RunStats) -> Block {
     let rows = summary
         .strategies
         .iter()
@@ -137,12 +101,12 @@ fn strategies_table(summary: &SummaryJson) -> Block {
             let payg = s.name == summary.strategies[0].name;
             vec![
                 s.name.clone(),
-                money(&s.total.mean),
-                format!("{} - {}", money(&s.total.ci95[0]), money(&s.total.ci95[1])),
-                money(&s.total.p5),
-                money(&s.total.p50),
-                money(&s.total.p95),
-                money(&s.total.cvar95),
+                money(s.total.mean),
+                format!("{} - {}", money(s.total.ci95.0), money(s.total.ci95.1)),
+                money(s.total.p5),
+                money(s.total.p50),
+                money(s.total.p95),
+                money(s.total.cvar95),
                 if payg {
                     "-".to_string()
                 } else {
@@ -176,18 +140,18 @@ fn strategies_table(summary: &SummaryJson) -> Block {
     )
 }
 
-fn cash_table(summary: &SummaryJson, discount: &str) -> Block {
+fn cash_table(summary: &RunStats, discount: &str) -> Block {
     let rows = summary
         .strategies
         .iter()
-        .map(|s: &StrategyJson| {
+        .map(|s: &StrategyStats| {
             vec![
                 s.name.clone(),
-                money(s.breakdown_mean.get(Component::Upfront)),
-                money(s.breakdown_mean.get(Component::Instalments)),
-                money(&s.cash_total_mean),
-                money(&s.npv_mean),
-                money(&s.obligation_after_horizon_mean),
+                display_cents(s.breakdown_mean[Component::Upfront]),
+                display_cents(s.breakdown_mean[Component::Instalments]),
+                display_cents(s.cash_total_mean),
+                money(s.npv_mean),
+                display_cents(s.obligation_after_horizon_mean),
                 s.break_even_month
                     .map_or("-".to_string(), |m| m.to_string()),
                 percent(s.utilization_mean),
@@ -213,7 +177,7 @@ fn cash_table(summary: &SummaryJson, discount: &str) -> Block {
     )
 }
 
-fn monthly_cash_table(summary: &SummaryJson) -> Option<Block> {
+fn monthly_cash_table(summary: &RunStats) -> Option<Block> {
     let months = summary.strategies[0].cash_flow_monthly.len();
     if months == 0 {
         return None;
@@ -234,7 +198,7 @@ fn monthly_cash_table(summary: &SummaryJson) -> Option<Block> {
             row.extend(
                 columns
                     .iter()
-                    .map(|m| money(&s.cash_flow_monthly[m - 1].p50)),
+                    .map(|m| money(s.cash_flow_monthly[m - 1].p50)),
             );
             row
         })
@@ -242,7 +206,7 @@ fn monthly_cash_table(summary: &SummaryJson) -> Option<Block> {
     Some(Block::Table(header, rows))
 }
 
-fn rates_table(summary: &SummaryJson, currency: &str) -> Option<Block> {
+fn rates_table(summary: &RunStats, currency: &str) -> Option<Block> {
     let rows: Vec<Vec<String>> = summary
         .strategies
         .iter()
@@ -252,8 +216,6 @@ fn rates_table(summary: &SummaryJson, currency: &str) -> Option<Block> {
                     s.name.clone(),
                     r.entry.clone(),
                     r.effective_hourly_rate
-                        .as_deref()
-                        .and_then(|v| v.parse::<Decimal>().ok())
                         .map_or("-".to_string(), |v| format!("{:.4}", v.round_dp(4))),
                 ]
             })
@@ -272,12 +234,9 @@ fn rates_table(summary: &SummaryJson, currency: &str) -> Option<Block> {
 }
 
 /// The report of a run.
-pub fn document(
-    engine: &Engine<'_>,
-    summary: &SummaryJson,
-    figures: &[(String, String)],
-) -> Document {
-    let s = engine.scenario;
+pub fn document(view: &RunView<'_, '_>) -> Document {
+    let s = view.engine.scenario;
+    let summary = view.stats;
     let mut doc = Document {
         title: format!("{}: what each purchase strategy costs", s.name),
         blocks: Vec::new(),
@@ -321,19 +280,15 @@ pub fn document(
         doc.push(t);
     }
     doc.push(Block::Heading(1, "Charts".to_string()));
-    for (stem, svg) in figures {
-        let caption = CAPTIONS
-            .iter()
-            .find(|(n, _)| n == stem)
-            .map_or("", |(_, c)| c);
+    for figure in &view.figures {
         doc.push(Block::Figure(
-            stem.to_string(),
-            caption.to_string(),
-            svg.clone(),
+            figure.name.clone(),
+            figure.caption.clone(),
+            figure.svg.clone(),
         ));
     }
     doc.push(Block::Heading(1, "Inputs".to_string()));
-    doc.push(Block::Pre(crate::cli::describe(s)));
+    doc.push(Block::Pre(super::inputs::describe(s)));
     doc.push(Block::Paragraph(format!(
         "Scenario file: {}. Outputs: summary.json (every statistic), trials.csv (every trial, exact), the charts as PNG and SVG.",
         s.file.display()

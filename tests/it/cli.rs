@@ -346,3 +346,189 @@ fn validate_prints_what_the_scenario_holds() {
     );
     assert!(text.contains("ri-1y-partial: reserve 100 x ecs.g6.large 1y partial_upfront regional, size-flexible, renewed"), "{text}");
 }
+
+/// Every file of a folder with its bytes, by name.
+fn folder(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        Err(_) => Default::default(),
+    }
+}
+
+/// The files of a run's folder.
+fn run_set() -> Vec<String> {
+    let mut want: Vec<String> = ["report.html", "report.md", "summary.json", "trials.csv"]
+        .map(String::from)
+        .to_vec();
+    for chart in [
+        "cash-flow",
+        "cost-distribution",
+        "ecdf",
+        "savings",
+        "utilization",
+    ] {
+        want.push(format!("{chart}.png"));
+        want.push(format!("{chart}.svg"));
+    }
+    want.sort();
+    want
+}
+
+/// Sends SIGINT, as Ctrl-C does.
+fn interrupt(child: &std::process::Child) {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+#[test]
+fn interruptions_leave_the_earlier_set_or_a_whole_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    let out = dir.path().join("out");
+    let sleep = |ms: u64| std::thread::sleep(std::time::Duration::from_millis(ms));
+
+    // Into a new folder, two Ctrl-Cs in quick succession before any output is ready: nothing
+    // is left but the empty folder.
+    let bin = assert_cmd::cargo::cargo_bin!("capsim");
+    let start = |seed: u64| {
+        Command::new(bin)
+            .arg("run")
+            .arg(&scenario)
+            .arg("--out")
+            .arg(&out)
+            .args([
+                "--trials",
+                "10000000",
+                "--quiet",
+                "--seed",
+                &seed.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let child = start(100);
+    sleep(300);
+    interrupt(&child);
+    sleep(5);
+    interrupt(&child);
+    let status = child.wait_with_output().unwrap().status;
+    assert_eq!(status.code(), Some(130));
+    assert!(folder(&out).is_empty(), "{:?}", folder(&out).keys());
+
+    // An earlier run's complete set.
+    assert!(
+        run_into(&scenario, &out, &["--quiet", "--seed", "1"])
+            .status
+            .success()
+    );
+    let mut previous = folder(&out);
+    assert_eq!(previous.keys().cloned().collect::<Vec<_>>(), run_set());
+
+    // New runs, each with its own seed, interrupted once or twice at moments from before the
+    // first trial to while the outputs are written and moved in (a chunk of trials takes about
+    // a second, the outputs a fraction of one).
+    let moments: [(u64, Option<u64>); 12] = [
+        (0, Some(5)),
+        (2, None),
+        (30, Some(5)),
+        (150, Some(5)),
+        (300, None),
+        (600, Some(50)),
+        (900, Some(5)),
+        (1200, Some(300)),
+        (1200, Some(700)),
+        (1500, Some(1000)),
+        (2000, Some(1200)),
+        (2500, Some(1500)),
+    ];
+    let mut replaced = 0;
+    for (i, (first, second)) in moments.into_iter().enumerate() {
+        let seed = 2 + i as u64;
+        let child = start(seed);
+        sleep(first);
+        interrupt(&child);
+        if let Some(ms) = second {
+            sleep(ms);
+            interrupt(&child);
+        }
+        let status = child.wait_with_output().unwrap().status;
+        // 130 after the handler, or killed by the signal before the handler was installed.
+        assert!(
+            status.code() == Some(130) || status.code().is_none(),
+            "{status:?}"
+        );
+        let now = folder(&out);
+        let moment = format!("seed {seed}, Ctrl-C after {first} ms then {second:?} ms");
+        assert_eq!(
+            now.keys().cloned().collect::<Vec<_>>(),
+            run_set(),
+            "{moment}"
+        );
+        // One set: the report names the summary's seed and trials, trials.csv has their rows,
+        // and every chart's SVG is the one inlined in the HTML report.
+        let summary: serde_json::Value = serde_json::from_slice(&now["summary.json"]).unwrap();
+        let trials = summary["trials"].as_u64().unwrap();
+        let text = |name: &str| String::from_utf8(now[name].clone()).unwrap();
+        let stamp = format!("{trials} trials (seed {})", summary["seed"]);
+        assert!(text("report.md").contains(&stamp), "{moment}");
+        assert!(text("report.html").contains(&stamp), "{moment}");
+        assert_eq!(
+            text("trials.csv").lines().count() as u64,
+            1 + 3 * trials,
+            "{moment}"
+        );
+        for (name, bytes) in now.iter().filter(|(n, _)| n.ends_with(".svg")) {
+            let svg = String::from_utf8(bytes.clone()).unwrap();
+            let body = &svg[svg.find("<svg").unwrap()..];
+            assert!(
+                text("report.html").contains(body.trim_end()),
+                "{name}: {moment}"
+            );
+        }
+        if now == previous {
+            continue;
+        }
+        // Not the earlier set: the new run's, covering the trials before the interruption.
+        replaced += 1;
+        assert_eq!(summary["seed"], seed, "{moment}");
+        assert_eq!(summary["partial"], true, "{moment}");
+        previous = now;
+    }
+    // At least the runs interrupted once, late, or a second time long after the first, finish
+    // their set.
+    assert!(replaced >= 2, "{replaced} runs replaced the set");
+}
+
+#[test]
+fn more_threads_than_a_run_can_use_are_capped_and_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    let r = run_into(
+        &scenario,
+        &dir.path().join("out"),
+        &["--quiet", "--threads", "65535", "--trials", "1"],
+    );
+    assert!(r.status.success());
+    let cores = std::thread::available_parallelism().unwrap().get();
+    // One trial: one thread is all it can use.
+    assert_eq!(
+        String::from_utf8(r.stderr).unwrap(),
+        format!(
+            "capsim: --threads 65535 capped at 1: at most 4 threads per core ({cores} core{}) and one per trial (1 trial)\n",
+            if cores == 1 { "" } else { "s" }
+        )
+    );
+}

@@ -14,5 +14,6 @@ mod profiles;
 mod properties;
 mod purchases;
 mod report;
+mod snapshots;
 mod sweep;
 mod trace_reading;

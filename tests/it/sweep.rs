@@ -331,3 +331,106 @@ fn a_scenario_without_a_sweep_is_bad_input() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn merge_refuses_forged_and_unreadable_point_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), SCENARIO);
+    let good = dir.path().join("good");
+    assert!(
+        sweep(&scenario, &good, &["--shard", "0/18", "--quiet"])
+            .status
+            .success()
+    );
+    let point: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(good.join("points/point-000000.json")).unwrap(),
+    )
+    .unwrap();
+    // A folder of one point file, put there by `place`.
+    let merge_one = |name: &str, place: &dyn Fn(&Path)| -> (PathBuf, std::process::Output) {
+        let folder = dir.path().join(name);
+        std::fs::create_dir_all(folder.join("points")).unwrap();
+        let file = folder.join("points/point-000000.json");
+        place(&file);
+        (file, capsim().arg("merge").arg(&folder).output().unwrap())
+    };
+    /// A case: its folder, how its point file is made, and the message.
+    type Case<'a> = (&'a str, Box<dyn Fn(&Path) + 'a>, String);
+    let cases: Vec<Case> = vec![
+        (
+            "empty-grid",
+            Box::new(|file: &Path| {
+                let mut forged = point.clone();
+                forged["sweep"]["keys"] = serde_json::json!([]);
+                forged["sweep"]["sizes"] = serde_json::json!([]);
+                forged["sweep"]["points"] = serde_json::json!(1);
+                forged["values"] = serde_json::json!([]);
+                std::fs::write(file, forged.to_string()).unwrap();
+            }),
+            "found a sweep of no keys, expected at least one swept key; capsim sweep never writes such a point file".to_string(),
+        ),
+        (
+            "wrong-count",
+            Box::new(|file: &Path| {
+                let mut forged = point.clone();
+                forged["sweep"]["points"] = serde_json::json!(0);
+                std::fs::write(file, forged.to_string()).unwrap();
+            }),
+            "found a grid of 0 points, expected the product of the keys' sizes [6, 3] (at most 100000); capsim sweep never writes such a point file".to_string(),
+        ),
+        (
+            "not-utf8",
+            Box::new(|file: &Path| std::fs::write(file, b"{\"sweep\": \xff\xfe}").unwrap()),
+            "found bytes that are not UTF-8 text (at byte 10), expected a point file written by capsim sweep".to_string(),
+        ),
+        (
+            "a-folder",
+            Box::new(|file: &Path| std::fs::create_dir(file).unwrap()),
+            "found a folder, expected a point file written by capsim sweep".to_string(),
+        ),
+    ];
+    for (name, place, message) in &cases {
+        let (file, r) = merge_one(name, place.as_ref());
+        assert_eq!(r.status.code(), Some(2), "{name}: {}", stderr(&r));
+        assert_eq!(
+            stderr(&r),
+            format!("error: {}: {message}\n", file.display()),
+            "{name}"
+        );
+        assert!(
+            !dir.path().join(name).join("sweep.csv").exists(),
+            "{name}: nothing is written"
+        );
+    }
+}
+
+#[test]
+fn swept_distributions_are_written_so_that_points_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SCENARIO.replace(
+        "'fleet[\"web\"].arrivals.rate_per_hour' = { from = 1, to = 4, step = 1.5 }",
+        "'fleet[\"web\"].arrivals.growth_per_year' = [0, { dist = \"normal\", mean = 0.2, sd = 0.1 }, { dist = \"uniform\", low = 0, high = 0.5 }]",
+    );
+    let scenario = write(dir.path(), &text);
+    let out = dir.path().join("out");
+    let r = sweep(&scenario, &out, &["--quiet", "--trials", "4"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let mut reader = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
+    let values: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[2].to_string())
+        .take(6)
+        .collect();
+    // Two strategies a point; the values of the second key, in order, as TOML writes them.
+    assert_eq!(
+        values,
+        [
+            "0",
+            "0",
+            "{ dist = \"normal\", mean = 0.2, sd = 0.1 }",
+            "{ dist = \"normal\", mean = 0.2, sd = 0.1 }",
+            "{ dist = \"uniform\", low = 0, high = 0.5 }",
+            "{ dist = \"uniform\", low = 0, high = 0.5 }",
+        ]
+    );
+}

@@ -14,6 +14,10 @@ impl Chart<PlotData<'_>> for Cash {
         "cash-flow".to_string()
     }
 
+    fn caption(&self) -> String {
+        "Cash paid by the end of each month: median and 5th-95th percentile band; a dot marks break-even against pay-as-you-go.".to_string()
+    }
+
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,

@@ -17,6 +17,10 @@ impl Chart<PlotData<'_>> for Distribution {
         "cost-distribution".to_string()
     }
 
+    fn caption(&self) -> String {
+        "How the total cost of each strategy is spread across trials.".to_string()
+    }
+
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,

@@ -16,6 +16,10 @@ impl Chart<PlotData<'_>> for Ecdf {
         "ecdf".to_string()
     }
 
+    fn caption(&self) -> String {
+        "Share of trials in which each strategy costs at most a given amount.".to_string()
+    }
+
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,

@@ -16,6 +16,10 @@ impl Chart<PlotData<'_>> for Savings {
         "savings".to_string()
     }
 
+    fn caption(&self) -> String {
+        "Saving against pay-as-you-go on the same fleet, trial by trial.".to_string()
+    }
+
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,

@@ -16,6 +16,10 @@ impl Chart<PlotData<'_>> for Utilization {
         "utilization".to_string()
     }
 
+    fn caption(&self) -> String {
+        "How much of each strategy's reserved capacity the fleet used, trial by trial.".to_string()
+    }
+
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
