@@ -27,6 +27,11 @@ pub struct Engine<'s> {
     pub generator: Generator,
 }
 
+/// A count with thousands separators, for messages.
+fn grouped(v: u64) -> String {
+    crate::money::display_grouped(rust_decimal::Decimal::from(v), 0)
+}
+
 /// Buffers for one thread's trials.
 pub struct Workspace {
     /// The current trial's usage.
@@ -101,13 +106,13 @@ impl<'s> Engine<'s> {
                         return Err(Error::Input(InputError::file(
                             &s.file,
                             format!(
-                                "trial {trial}: {} VM-seconds of {} in {} in the hour from {} exceed the {} that can be billed exactly (about {} VMs at once); lower the fleet's counts or rates",
-                                used,
+                                "trial {trial}: {} VM-seconds of {} in {} in the hour from {} exceed the {} that can be billed exactly (about {} VMs at once); lower the fleets' counts or rates",
+                                grouped(used),
                                 s.types[cell.instance_type].name,
                                 s.zones[cell.zone],
                                 crate::time::format_instant(layout.hour_start(h)),
-                                limit,
-                                limit / HOUR as u64,
+                                grouped(limit),
+                                grouped(limit / HOUR as u64),
                             ),
                         )));
                     }

@@ -6,6 +6,7 @@
 
 use crate::scenario::{FleetKind, Scenario};
 use crate::time::{self, HOUR, Instant};
+use std::collections::HashMap;
 
 /// A (type, zone) pair that some fleet can put VMs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,9 +62,8 @@ pub struct Layout {
     pub cells: Vec<Cell>,
     /// Scaled units of each cell's type.
     pub units: Vec<u64>,
-    /// Cell index by `type * zones + zone`.
-    cell_index: Vec<Option<u32>>,
-    zones: usize,
+    /// Cell index by (type, zone), sorted for binary search.
+    cell_index: Vec<((usize, usize), usize)>,
     /// How each cell's licence is charged.
     pub licence: Vec<Licence>,
     /// Cells whose VM arrivals and departures are kept (some strategy subscribes there).
@@ -82,36 +82,37 @@ impl Layout {
     pub fn new(s: &Scenario) -> Layout {
         let base = time::floor_hour(s.start);
         let hours = ((s.end - base) + HOUR - 1).div_euclid(HOUR) as usize;
-        let zones = s.zones.len();
-        let mut present = vec![false; s.types.len() * zones];
-        let mut hb_with = vec![false; s.types.len() * zones];
-        let mut hb_without = vec![false; s.types.len() * zones];
+        // Per (type, zone) that some fleet uses: whether fleets with and without Hybrid
+        // Benefit put VMs there. Kept sparse: types x zones may be large, the pairs used few.
+        let mut marks: HashMap<(usize, usize), (bool, bool)> = HashMap::new();
         let mut mark = |t: usize, z: usize, hb: bool| {
-            present[t * zones + z] = true;
+            let m = marks.entry((t, z)).or_default();
             if hb {
-                hb_with[t * zones + z] = true;
+                m.0 = true;
             } else {
-                hb_without[t * zones + z] = true;
+                m.1 = true;
             }
         };
         for f in &s.fleets {
             match &f.kind {
                 FleetKind::Synthetic(syn) => mark(syn.instance_type, syn.zone, f.hybrid_benefit),
                 FleetKind::Trace(t) => {
+                    let mut last = None;
                     for vm in t.vms.iter() {
-                        mark(vm.instance_type, vm.zone, f.hybrid_benefit);
+                        if last != Some((vm.instance_type, vm.zone)) {
+                            last = Some((vm.instance_type, vm.zone));
+                            mark(vm.instance_type, vm.zone, f.hybrid_benefit);
+                        }
                     }
                 }
             }
         }
-        let mut cells: Vec<Cell> = (0..s.types.len())
-            .flat_map(|t| {
-                (0..zones).map(move |z| Cell {
-                    instance_type: t,
-                    zone: z,
-                })
+        let mut cells: Vec<Cell> = marks
+            .keys()
+            .map(|&(t, z)| Cell {
+                instance_type: t,
+                zone: z,
             })
-            .filter(|c| present[c.instance_type * zones + c.zone])
             .collect();
         cells.sort_by(|a, b| {
             (
@@ -123,17 +124,19 @@ impl Layout {
                     s.zones[b.zone].as_bytes(),
                 ))
         });
-        let mut cell_index = vec![None; s.types.len() * zones];
-        for (i, c) in cells.iter().enumerate() {
-            cell_index[c.instance_type * zones + c.zone] = Some(i as u32);
-        }
+        let mut cell_index: Vec<((usize, usize), usize)> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.instance_type, c.zone), i))
+            .collect();
+        cell_index.sort_unstable();
         let licence = cells
             .iter()
             .map(|c| {
-                let k = c.instance_type * zones + c.zone;
-                if s.types[c.instance_type].license_hourly.is_zero() || !hb_without[k] {
+                let (with_hb, without_hb) = marks[&(c.instance_type, c.zone)];
+                if s.types[c.instance_type].license_hourly.is_zero() || !without_hb {
                     Licence::None
-                } else if hb_with[k] {
+                } else if with_hb {
                     Licence::Mixed
                 } else {
                     Licence::All
@@ -143,8 +146,10 @@ impl Layout {
         let mut tracked = vec![false; cells.len()];
         for st in &s.strategies {
             for sub in &st.subscribes {
-                if let Some(i) = cell_index[sub.instance_type * zones + sub.zone] {
-                    tracked[i as usize] = true;
+                if let Ok(i) =
+                    cell_index.binary_search_by_key(&(sub.instance_type, sub.zone), |e| e.0)
+                {
+                    tracked[cell_index[i].1] = true;
                 }
             }
         }
@@ -174,7 +179,6 @@ impl Layout {
                 .collect(),
             cells,
             cell_index,
-            zones,
             licence,
             tracked,
             bill_starts,
@@ -186,10 +190,9 @@ impl Layout {
     /// The cell of a (type, zone), if some fleet runs there.
     pub fn cell(&self, instance_type: usize, zone: usize) -> Option<usize> {
         self.cell_index
-            .get(instance_type * self.zones + zone)
-            .copied()
-            .flatten()
-            .map(|i| i as usize)
+            .binary_search_by_key(&(instance_type, zone), |e| e.0)
+            .ok()
+            .map(|i| self.cell_index[i].1)
     }
 
     /// Number of bill periods.

@@ -1,5 +1,6 @@
 //! capsim's integration tests: one binary, one module per topic.
 
+mod arithmetic;
 mod cli;
 mod common;
 mod empty_fleet;

@@ -1,0 +1,81 @@
+//! No silent wrong number: at the edges of the documented ranges, a bill is exact or refused
+//! with exit 2, never wrapped or truncated.
+
+use super::common::{capsim, d, load_text};
+use capsim::charge::Component;
+use capsim::engine::Engine;
+
+/// `fleets` fleets of `count` always-on VMs each of a 1,000,000-unit type, next to a type of
+/// 0.01 units that nobody runs: the unit scale is 100, so a big VM is 100,000,000 scaled units,
+/// the most the scenario allows. One hour at 2 an hour.
+fn scenario(fleets: usize, count: u64) -> String {
+    let mut text = String::from(
+        r#"[scenario]
+name = "edge"
+start = "2026-01-01T00:00:00Z"
+horizon = "1h"
+
+[[instance_type]]
+name = "big"
+family = "x"
+units = 1000000
+payg_hourly = "2"
+
+[[instance_type]]
+name = "tiny"
+family = "x"
+units = 0.01
+payg_hourly = "0.000001"
+"#,
+    );
+    for i in 0..fleets {
+        text.push_str(&format!(
+            "\n[[fleet]]\nname = \"f{i}\"\ninstance_type = \"big\"\nzone = \"z\"\nbaseline = {count}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn the_most_vms_a_cell_can_bill_exactly_are_billed_exactly() {
+    // 5 x 10,000,000 VMs for one hour: 50,000,000 x 3,600 s x 100,000,000 scaled units =
+    // 1.8e19 unit-seconds, just under 2^64 (1.8447e19). Pay-as-you-go: 50,000,000 x 2.
+    let (_dir, s) = load_text("s.toml", &scenario(5, 10_000_000));
+    let s = s.unwrap();
+    let engine = Engine::new(&s).expect("engine");
+    let mut ws = engine.workspace();
+    let bills = engine.trial(s.seed, 0, &mut ws).unwrap();
+    assert_eq!(bills[0][Component::PaygCompute], d("100000000"));
+    assert_eq!(bills[0].usage_seconds, 50_000_000 * 3_600);
+}
+
+#[test]
+fn a_cell_past_what_the_core_can_hold_is_refused_not_wrapped() {
+    // 6 x 10,000,000 VMs: 2.16e19 unit-seconds in the hour, past 2^64. Wrapped, it would bill
+    // about 3.2e18 unit-seconds as if they were all; it is refused instead.
+    let (dir, s) = load_text("s.toml", &scenario(6, 10_000_000));
+    let s = s.unwrap();
+    let engine = Engine::new(&s).expect("engine");
+    let mut ws = engine.workspace();
+    let e = engine.trial(s.seed, 0, &mut ws).unwrap_err().to_string();
+    assert!(
+        e.contains("trial 0: 216,000,000,000 VM-seconds of big in z in the hour from 2026-01-01T00:00:00Z exceed the 184,467,440,737 that can be billed exactly (about 51,240,955 VMs at once)"),
+        "{e}"
+    );
+    // Through the CLI: exit 2, one line, nothing written.
+    let out = dir.path().join("out");
+    let run = capsim()
+        .args(["run", "--trials", "2", "--quiet", "--out"])
+        .arg(&out)
+        .arg(dir.path().join("s.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("exceed the 184,467,440,737"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
