@@ -98,7 +98,11 @@ impl<'s> Engine<'s> {
         let (s, layout) = (self.scenario, &self.layout);
         self.generator.fill(s, layout, seed, trial, &mut ws.usage);
         let nc = layout.cells.len();
-        if nc > 0 {
+        // One pass for the largest count (it vectorises); the cells are searched only when it
+        // exceeds the smallest limit.
+        let most = ws.usage.seconds.iter().copied().max().unwrap_or(0);
+        let least = self.cell_limits.iter().copied().min().unwrap_or(u64::MAX);
+        if nc > 0 && most > least {
             for (h, row) in ws.usage.seconds.chunks_exact(nc).enumerate() {
                 for (c, (&used, &limit)) in row.iter().zip(&self.cell_limits).enumerate() {
                     if used > limit {

@@ -415,7 +415,13 @@ impl Generator {
                     Err(_) => continue,
                 }
             };
-            let n = n.min(count_cap(lambda.min(MAX_ARRIVALS)));
+            // The cap is at least the mean plus 40, so most draws need not compute it.
+            let lambda = lambda.min(MAX_ARRIVALS);
+            let n = if n > lambda + 40.0 {
+                n.min(count_cap(lambda))
+            } else {
+                n
+            };
             for _ in 0..n as u64 {
                 let at = seconds.random_range(lo..hi);
                 let life = sampler.sample(&mut lifetimes);
