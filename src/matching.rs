@@ -108,15 +108,9 @@ pub fn run<S: HourSink>(
     } = scratch;
 
     for m in 0..layout.bills() {
-        let from = layout.bill_starts[m];
-        let to = layout
-            .bill_starts
-            .get(m + 1)
-            .copied()
-            .unwrap_or(layout.hours);
         let payg = &mut out.payg_unit_seconds[m * nc..(m + 1) * nc];
         let uncarried = &mut out.uncarried_seconds[m * nc..(m + 1) * nc];
-        for h in from..to {
+        for h in layout.bill_hours(m) {
             let row = &usage.seconds[h * nc..(h + 1) * nc];
             for (sub, cursor) in plan.covers.iter().zip(cursors.iter_mut()) {
                 let changing = match sub.changing.get(*cursor) {

@@ -255,11 +255,7 @@ impl Billing {
             (Window::Alibaba, Some(day)) => {
                 let expiration_day =
                     time::step_date(day, term).expect("terms are whole days or months");
-                Period {
-                    start: previous.end,
-                    end: midnight_after(expiration_day, self.calendar_zone),
-                    expiration_day: Some(expiration_day),
-                }
+                Period::alibaba(previous.end, expiration_day, self.calendar_zone)
             }
             _ => Period::exact(previous.end, term, self.calendar_zone),
         }
@@ -278,6 +274,16 @@ pub struct Period {
 }
 
 impl Period {
+    /// A period under Alibaba's window: from `start` to 24:00:00 (calendar zone) of
+    /// `expiration_day`.
+    pub fn alibaba(start: Instant, expiration_day: chrono::NaiveDate, zone: FixedOffset) -> Period {
+        Period {
+            start,
+            end: midnight_after(expiration_day, zone),
+            expiration_day: Some(expiration_day),
+        }
+    }
+
     /// A period of exactly `term` from `start`.
     pub fn exact(start: Instant, term: Duration, zone: FixedOffset) -> Period {
         Period {

@@ -368,15 +368,15 @@ fn settle_fees(ctx: &Context<'_>, fees: &[FeeAccrual]) -> Result<Vec<Charge>, Ov
         }
     }
     for m in 0..layout.bills() {
-        let from = layout.bill_starts[m];
-        let to = layout
-            .bill_starts
-            .get(m + 1)
-            .copied()
-            .unwrap_or(layout.hours);
+        let hours = layout.bill_hours(m);
         let mut unpaid = Decimal::ZERO;
-        let mut open = from;
-        for (h, fee) in per_hour.iter().enumerate().take(to).skip(from) {
+        let mut open = hours.start;
+        for (h, fee) in per_hour
+            .iter()
+            .enumerate()
+            .take(hours.end)
+            .skip(hours.start)
+        {
             unpaid = unpaid.checked_add(*fee).ok_or(Overflow)?;
             if let Some(limit) = threshold
                 && !unpaid.is_zero()
@@ -388,7 +388,7 @@ fn settle_fees(ctx: &Context<'_>, fees: &[FeeAccrual]) -> Result<Vec<Charge>, Ov
             }
         }
         if !unpaid.is_zero() {
-            segments.push((open, to, layout.bill_dates[m]));
+            segments.push((open, hours.end, layout.bill_dates[m]));
         }
     }
     for f in fees {

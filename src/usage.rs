@@ -205,12 +205,17 @@ impl Layout {
         self.base + h as i64 * HOUR
     }
 
+    /// The hours of bill period `b`.
+    pub fn bill_hours(&self, b: usize) -> std::ops::Range<usize> {
+        self.bill_starts[b]..self.bill_starts.get(b + 1).copied().unwrap_or(self.hours)
+    }
+
     /// The part of bill period `b` inside the horizon, `[from, to)`.
     pub fn bill_span(&self, b: usize) -> (Instant, Instant) {
-        let last = self.bill_starts.get(b + 1).copied().unwrap_or(self.hours);
+        let hours = self.bill_hours(b);
         (
-            self.hour_span(self.bill_starts[b]).0,
-            self.hour_span(last.saturating_sub(1)).1,
+            self.hour_span(hours.start).0,
+            self.hour_span(hours.end.saturating_sub(1)).1,
         )
     }
 

@@ -34,11 +34,7 @@ pub fn first_period(billing: &Billing, at: Instant, term: Duration) -> Period {
             let expiration_day = time::step_date(time::local_date(at, zone), term)
                 .and_then(|d| d.succ_opt())
                 .expect("terms of the alibaba window are whole days or months");
-            Period {
-                start: time::floor_hour(at),
-                end: crate::profile::midnight_after(expiration_day, zone),
-                expiration_day: Some(expiration_day),
-            }
+            Period::alibaba(time::floor_hour(at), expiration_day, zone)
         }
         Window::Exact => Period::exact(at, term, billing.calendar_zone),
     }

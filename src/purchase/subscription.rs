@@ -31,11 +31,7 @@ pub fn first_period(billing: &Billing, at: Instant, duration: Duration) -> Perio
             let zone = billing.calendar_zone;
             let expiration_day = time::step_date(time::local_date(at, zone), duration)
                 .expect("subscription durations are whole months");
-            Period {
-                start: at,
-                end: crate::profile::midnight_after(expiration_day, zone),
-                expiration_day: Some(expiration_day),
-            }
+            Period::alibaba(at, expiration_day, zone)
         }
         Window::Exact => Period::exact(at, duration, billing.calendar_zone),
     }
