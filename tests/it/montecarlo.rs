@@ -684,3 +684,85 @@ payment = "monthly"
     // Amortized over the term's seconds: 1,200 x 90 days / 365 days.
     assert_eq!(m.amortized_total, d("1200") * d("90") / d("365"));
 }
+
+/// `summary.json`'s cash figures (mean cash total, the mean of each component, what is owed
+/// after the horizon, NPV, and the median cumulative cash of each month) equal those computed
+/// from each trial's exact bill and exact cash timeline.
+#[test]
+fn the_summary_cash_figures_are_those_of_the_exact_path() {
+    use capsim::report::results::RunStats;
+    use rust_decimal::Decimal;
+    let s = super::common::load(&super::common::repo_file("scenarios/azure-windows.toml"));
+    let engine = Engine::new(&s).expect("engine");
+    let runner = Runner::new(&engine);
+    let trials = 5u64;
+    let samples = runner
+        .collect(
+            Settings {
+                trials,
+                seed: s.seed,
+                threads: 2,
+            },
+            &AtomicBool::new(false),
+            |_| {},
+            |_| Ok(()),
+        )
+        .unwrap();
+    let stats = RunStats::new(&engine, &samples, s.seed, trials, false);
+    let mut ws = engine.workspace();
+    for (p, st) in stats.strategies.iter().enumerate() {
+        let (mut cash, mut owed) = (Decimal::ZERO, Decimal::ZERO);
+        let mut components = [Decimal::ZERO; 7];
+        let mut npv = 0.0;
+        let mut monthly: Vec<Vec<f64>> = vec![Vec::new(); runner.months.len()];
+        for k in 0..trials {
+            engine.fill(s.seed, k, &mut ws).unwrap();
+            let bill = engine.bill(p, &mut ws).unwrap();
+            cash += bill.cash_total;
+            owed += bill.obligation_after_horizon;
+            for c in Component::ALL {
+                components[c.index()] += bill[c];
+            }
+            let flows = engine.cash_timeline(p, &ws).unwrap();
+            npv += capsim::billing::npv(&flows, s.start, s.discount_rate);
+            let mut total = 0.0;
+            let mut by_month = vec![0.0; runner.months.len()];
+            for f in &flows {
+                by_month[runner.months.month_of(f.at)] += f64::try_from(f.amount).unwrap();
+            }
+            for (m, add) in by_month.iter().enumerate() {
+                total += add;
+                monthly[m].push(total);
+            }
+        }
+        let n = Decimal::from(trials);
+        assert_eq!(st.cash_total_mean, cash / n, "{}", st.name);
+        assert_eq!(st.obligation_after_horizon_mean, owed / n, "{}", st.name);
+        for c in Component::ALL {
+            assert_eq!(
+                st.breakdown_mean[c],
+                components[c.index()] / n,
+                "{} {c}",
+                st.name
+            );
+        }
+        let npv = npv / trials as f64;
+        assert!(
+            (st.npv_mean - npv).abs() <= 1e-9 * npv.abs().max(1.0),
+            "{}",
+            st.name
+        );
+        for (m, month) in st.cash_flow_monthly.iter().enumerate() {
+            let mut v = monthly[m].clone();
+            v.sort_by(f64::total_cmp);
+            let median = v[v.len() / 2];
+            assert!(
+                (month.p50 - median).abs() <= 1e-6 * median.abs().max(1.0),
+                "{} month {}: {} != {median}",
+                st.name,
+                m + 1,
+                month.p50
+            );
+        }
+    }
+}
