@@ -5,7 +5,7 @@
 //! so a trial is the same on any thread and changing one fleet leaves the others' draws alone.
 
 use crate::scenario::dist::{Lifetime, Param};
-use crate::scenario::{EventAction, FleetKind, MAX_ARRIVALS, Scenario, Synthetic};
+use crate::scenario::{EventAction, FleetKind, MAX_ARRIVALS, MAX_COUNT, Scenario, Synthetic};
 use crate::time::{HOUR, Instant, YEAR_SECONDS};
 use crate::usage::{Layout, Usage, VmSink};
 use rand::distr::Uniform;
@@ -220,6 +220,14 @@ pub struct Generator {
 /// The longest warm-up (docs/spec.md, section 4: capped at one year of 365.25 days).
 const MAX_WARMUP: i64 = YEAR_SECONDS;
 
+/// The most arrivals a trial draws, across all fleets. Reading bounds the mean at
+/// [`MAX_ARRIVALS`] (10^9), so a trial reaches this only with a chance far below 10^-50 and
+/// the cap changes no result; it makes a trial's VMs (with at most 10^8 long-lived ones)
+/// provably fewer than 2.4 x 10^9, so that every count of them fits in a `u32`. The hourly
+/// caps alone do not bound the sum: each allows 40 arrivals above its mean however small,
+/// over up to 885,000 hours and any number of fleets.
+pub const MAX_TRIAL_ARRIVALS: u64 = 2_300_000_000;
+
 impl Generator {
     /// Prepares the generator (local hours and weekdays of every hour are computed once).
     pub fn new(scenario: &Scenario) -> Generator {
@@ -263,6 +271,19 @@ impl Generator {
         trial: u64,
         sink: &mut K,
     ) {
+        self.generate_capped(s, layout, seed, trial, MAX_TRIAL_ARRIVALS, sink);
+    }
+
+    /// [`Generator::generate`] with at most `budget` arrivals in the trial.
+    fn generate_capped<K: VmSink>(
+        &self,
+        s: &Scenario,
+        layout: &Layout,
+        seed: u64,
+        trial: u64,
+        mut budget: u64,
+        sink: &mut K,
+    ) {
         for fleet in &s.fleets {
             let licensed = !fleet.hybrid_benefit;
             match &fleet.kind {
@@ -303,15 +324,23 @@ impl Generator {
                             cell,
                             licensed,
                         };
-                        self.arrivals(s, &fleet, streams, sink);
+                        self.arrivals(s, &fleet, streams, &mut budget, sink);
                     }
                 }
             }
         }
     }
 
-    /// Poisson arrivals hour by hour, from the warm-up's start to the horizon's end.
-    fn arrivals<K: VmSink>(&self, s: &Scenario, f: &FleetDraw<'_>, streams: Streams, sink: &mut K) {
+    /// Poisson arrivals hour by hour, from the warm-up's start to the horizon's end; each
+    /// arrival drawn is taken from the trial's `budget`, and none is drawn once it is spent.
+    fn arrivals<K: VmSink>(
+        &self,
+        s: &Scenario,
+        f: &FleetDraw<'_>,
+        streams: Streams,
+        budget: &mut u64,
+        sink: &mut K,
+    ) {
         let FleetDraw {
             syn,
             drawn,
@@ -415,14 +444,18 @@ impl Generator {
                     Err(_) => continue,
                 }
             };
-            // The cap is at least the mean plus 40, so most draws need not compute it.
+            // The cap is at least the mean plus 40, so most draws need not compute it. The
+            // count is a whole number from 0 to about 1.0013e9 (the cap of a mean of 10^9) and
+            // at most the budget (exact in an f64), so the conversion is exact.
             let lambda = lambda.min(MAX_ARRIVALS);
             let n = if n > lambda + 40.0 {
                 n.min(count_cap(lambda))
             } else {
                 n
             };
-            for _ in 0..n as u64 {
+            let n = n.min(*budget as f64) as u64;
+            *budget -= n;
+            for _ in 0..n {
                 let at = seconds.random_range(lo..hi);
                 let life = sampler.sample(&mut lifetimes);
                 if life > 0 {
@@ -462,11 +495,15 @@ fn long_lived<K: VmSink>(
             continue;
         }
         let at = syn.events[i].at.max(s.start);
-        let size = drawn.events[i].1 as u32;
         match syn.events[i].action {
-            EventAction::Add(_) if size > 0 => alive.push_back((at, size)),
+            EventAction::Add(_) => {
+                let size = whole_count(drawn.events[i].1);
+                if size > 0 {
+                    alive.push_back((at, size));
+                }
+            }
             EventAction::Remove(_) => {
-                let mut left = size;
+                let mut left = whole_count(drawn.events[i].1);
                 while left > 0 {
                     let Some(front) = alive.front_mut() else {
                         break;
@@ -480,12 +517,23 @@ fn long_lived<K: VmSink>(
                     }
                 }
             }
-            _ => {}
+            EventAction::RateMultiplier(_) => {}
         }
     }
     for (start, count) in alive {
         sink.add(cell, start, s.end, count, licensed);
     }
+}
+
+/// A drawn count of VMs (a baseline, an event's add or remove) as an integer. Such draws are
+/// whole numbers from 0 to [`MAX_COUNT`] (a count's domain, rounded when drawn), so this is
+/// exact; anything else is a broken invariant, not input to round.
+fn whole_count(v: f64) -> u32 {
+    assert!(
+        v.fract() == 0.0 && (0.0..=MAX_COUNT as f64).contains(&v),
+        "a drawn count is a whole number from 0 to 10,000,000, not {v}"
+    );
+    v as u32
 }
 
 /// A synthetic fleet with its draws for one trial.
@@ -508,7 +556,7 @@ struct Streams {
 
 /// Draws a synthetic fleet's parameters for one trial, in a fixed order.
 pub fn draw(syn: &Synthetic, rng: &mut Stream) -> Drawn {
-    let baseline = syn.baseline.sample(rng) as u32;
+    let baseline = whole_count(syn.baseline.sample(rng));
     let (rate_per_hour, diurnal, weekly, growth) = match &syn.arrivals {
         Some(a) => {
             let rate = a.rate_per_hour.sample(rng);
@@ -567,5 +615,37 @@ fn draw_lifetime(l: &Lifetime, rng: &mut Stream) -> LifetimeDraw {
         }
         Lifetime::Fixed { value } => LifetimeDraw::Fixed(d(value, rng)),
         Lifetime::Empirical { seconds } => LifetimeDraw::Empirical(seconds.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_trial_draws_no_arrival_past_its_budget() {
+        // Two fleets of about 100 arrivals an hour for 10 hours, each VM living 30 minutes (so
+        // every arrival is one VM). With a budget 7 short of what the trial draws, the trial is
+        // the same VMs but the last 7: the cap stops drawing, it shifts no other draw.
+        let mut text = String::from(
+            "[scenario]\nname = \"b\"\nstart = \"2026-01-01T00:00:00Z\"\nhorizon = \"10h\"\n\n[[instance_type]]\nname = \"m\"\npayg_hourly = \"1\"\n",
+        );
+        for name in ["a", "b"] {
+            text.push_str(&format!(
+                "\n[[fleet]]\nname = \"{name}\"\ninstance_type = \"m\"\nwarm_start = false\n[fleet.arrivals]\nrate_per_hour = 100.0\n[fleet.lifetime]\ndist = \"fixed\"\nvalue = \"30min\"\n"
+            ));
+        }
+        let s = Scenario::from_bytes(Path::new("b.toml"), text.into_bytes()).unwrap();
+        let layout = Layout::new(&s);
+        let generator = Generator::new(&s);
+        let mut all: Vec<VmGroup> = Vec::new();
+        generator.generate(&s, &layout, 1, 0, &mut all);
+        assert!(all.len() > 1_000, "{} arrivals", all.len());
+        assert!(all.iter().all(|g| g.count == 1));
+        let budget = all.len() - 7;
+        let mut capped: Vec<VmGroup> = Vec::new();
+        generator.generate_capped(&s, &layout, 1, 0, budget as u64, &mut capped);
+        assert_eq!(capped, all[..budget]);
     }
 }

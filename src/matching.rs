@@ -79,7 +79,7 @@ pub struct Scratch {
     remaining: Vec<u64>,
     carried: Vec<u64>,
     cursors: Vec<usize>,
-    events: Vec<(u16, i32, i32)>,
+    events: Vec<(u16, i64, i64)>,
 }
 
 /// Matches one strategy's plan against one trial's usage.
@@ -205,7 +205,7 @@ fn carried_seconds(
     h: usize,
     sub: &SubscriptionCover,
     changing: Option<&[Change]>,
-    events: &mut Vec<(u16, i32, i32)>,
+    events: &mut Vec<(u16, i64, i64)>,
 ) -> u64 {
     let k = h * usage.cells() + sub.cell;
     let s0 = u64::from(sub.at_hour_start[h]);
@@ -225,16 +225,19 @@ fn carried_seconds(
         events.extend(changes.iter().map(|c| (c.offset, 0, c.delta)));
     }
     events.sort_unstable_by_key(|e| e.0);
-    let (mut n, mut s) = (n0 as i64, s0 as i64);
+    // Both counts fit in 32 bits (every VM count of a trial does; subscribed counts are
+    // capped), so 3,600 times their minimum fits in 64.
+    let mut n = i64::try_from(n0).expect("a trial's VMs fit in 32 bits");
+    let mut s = i64::from(sub.at_hour_start[h]);
     let mut t: i64 = 0;
     let mut total: i64 = 0;
     for &(offset, dn, ds) in events.iter() {
         let at = i64::from(offset);
         total += (at - t) * n.min(s).max(0);
-        n += i64::from(dn);
-        s += i64::from(ds);
+        n += dn;
+        s += ds;
         t = at;
     }
     total += (HOUR - t) * n.min(s).max(0);
-    total as u64
+    u64::try_from(total).expect("a sum of non-negative seconds")
 }

@@ -112,7 +112,8 @@ pub struct Pool {
 pub struct SubscriptionCover {
     /// The cell.
     pub cell: usize,
-    /// Instances active at each hour's first second.
+    /// Instances active at each hour's first second, capped at [`subscription::MAX_COVERED`]
+    /// (a cell never holds more VMs, so the cap changes no carried second).
     pub at_hour_start: Vec<u32>,
     /// Hours in which the count changes after the first second, with the changes (sorted by
     /// hour; the changes sorted by offset).
@@ -180,7 +181,7 @@ pub struct Plan {
     pub reserved_unit_seconds: u128,
     /// `count x active seconds` of subscriptions inside the horizon.
     pub subscribed_seconds: u128,
-    subscribed: Vec<(usize, Vec<(Instant, i32)>)>,
+    subscribed: Vec<(usize, Vec<(Instant, i64)>)>,
     fees: Vec<FeeAccrual>,
     batches: u32,
 }
@@ -253,7 +254,7 @@ impl Plan {
 
     /// Records `count` instances subscribed in `cell` over `[from, to)` (called by a kind's
     /// `lay_out`).
-    pub fn add_subscribed(&mut self, cell: usize, from: Instant, to: Instant, count: i32) {
+    pub fn add_subscribed(&mut self, cell: usize, from: Instant, to: Instant, count: u32) {
         if from >= to || count == 0 {
             return;
         }
@@ -264,8 +265,8 @@ impl Plan {
                 &mut self.subscribed.last_mut().expect("pushed").1
             }
         };
-        list.push((from, count));
-        list.push((to, -count));
+        list.push((from, i64::from(count)));
+        list.push((to, -i64::from(count)));
     }
 
     /// Records hourly fees to be settled (called by a kind's `lay_out`).

@@ -90,12 +90,15 @@ pub struct Scenario {
     pub(crate) raw: Arc<Raw>,
 }
 
-/// The parsed file, kept for building sweep points.
+/// The parsed file, kept for building sweep points, with the trace and lifetime files it
+/// names: parsed once and shared by every point (a file must not change under a running sweep,
+/// docs/decisions.md).
 #[derive(Debug)]
 pub(crate) struct Raw {
     pub(crate) source: Source,
     pub(crate) table: DeTable<'static>,
     pub(crate) span: std::ops::Range<usize>,
+    pub(crate) files: Loader,
 }
 
 impl Scenario {
@@ -173,10 +176,14 @@ impl Scenario {
             source,
             table,
             span,
+            files: Loader::new(path),
         });
-        let loader = Loader::new(path);
-        let mut scenario = build(&raw, &raw.table, &loader)?;
-        scenario.sweep = sweep::read(&scenario, &loader)?;
+        let mut scenario = build(&raw, &raw.table, &raw.files)?;
+        scenario.sweep = sweep::read(&scenario, &raw.files)?;
+        if scenario.sweep.is_empty() {
+            // No point will be built: the fleets hold what they need of the files.
+            raw.files.forget();
+        }
         Ok(scenario)
     }
 }
@@ -230,6 +237,7 @@ fn base_dir(file: &Path) -> PathBuf {
 }
 
 /// Reads the files a scenario refers to, once each (a sweep builds many points from one file).
+#[derive(Debug)]
 pub(crate) struct Loader {
     base: PathBuf,
     traces: std::sync::Mutex<HashMap<PathBuf, Arc<trace::TraceFile>>>,
@@ -243,6 +251,12 @@ impl Loader {
             traces: Default::default(),
             empirical: Default::default(),
         }
+    }
+
+    /// Drops the files read so far.
+    fn forget(&self) {
+        self.traces.lock().expect("not poisoned").clear();
+        self.empirical.lock().expect("not poisoned").clear();
     }
 
     fn resolve(&self, relative: &str) -> PathBuf {

@@ -165,7 +165,10 @@ impl Layout {
                 bill_starts.push(h);
                 next = time::next_bill_date(t, s.billing.bill_day, zone);
             }
-            bill_of_hour.push((bill_starts.len() - 1) as u16);
+            bill_of_hour.push(
+                u16::try_from(bill_starts.len() - 1)
+                    .expect("a horizon of at most 100 years has at most 1,202 bill periods"),
+            );
         }
         bill_dates.push(next);
         Layout {
@@ -226,14 +229,25 @@ impl Layout {
     }
 }
 
-/// One VM's contribution to the subscription integral: an arrival (+1) or departure (-1)
-/// strictly inside an hour.
+/// A change of a count strictly inside an hour: VMs arriving (+n) or departing (-n), or
+/// subscribed instances starting or ending.
+///
+/// The delta is 64 bits wide: one VM group holds at most 10,000,000 VMs, but a cell's
+/// subscriptions may change by up to `u32::MAX` instances at one second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Change {
-    /// Seconds from the hour's start (1..3599 for departures, 1..3599 for arrivals).
+    /// Seconds from the hour's start (1..3599).
     pub offset: u16,
-    /// +n for arrivals, -n for departures.
-    pub delta: i32,
+    /// +n for arrivals or starts, -n for departures or ends.
+    pub delta: i64,
+}
+
+/// Seconds from `hour_start` to `t`, an instant inside that hour.
+pub fn offset_in_hour(t: Instant, hour_start: Instant) -> u16 {
+    u16::try_from(t - hour_start)
+        .ok()
+        .filter(|&o| i64::from(o) < HOUR)
+        .expect("an instant inside an hour lies 0..3599 seconds after its start")
 }
 
 /// The counters of one (hour, cell) while a trial's fleet is built: one 32-byte slot, so that
@@ -274,6 +288,12 @@ struct End {
 const END_FULL: u32 = 1;
 /// Its cell is tracked: close its running count, count its departure.
 const END_TRACKED: u32 = 2;
+
+/// An `hour * cells + cell` index in 32 bits: a scenario has at most 10,000,000 hour-cells
+/// (see [`Scenario`]), plus one spare hour of cells.
+fn slot_key(k: usize) -> u32 {
+    u32::try_from(k).expect("hour-cells are at most 10,000,000")
+}
 
 /// Slots per block of deferred ends: 4,096 slots of 32 bytes, 128 KiB, fit in L2.
 const BLOCK_SLOTS: usize = 4096;
@@ -336,7 +356,7 @@ impl Usage {
     /// VMs running at the first second of hour-cell `k` (tracked cells only).
     #[inline]
     pub fn present(&self, k: usize) -> u64 {
-        self.slots[k].running as u64
+        u64::try_from(self.slots[k].running).expect("a count of running VMs is never negative")
     }
 
     /// Arrivals strictly inside hour-cell `k` (tracked cells only).
@@ -409,7 +429,7 @@ impl Usage {
                 }
             }
             let end = End {
-                slot: ke as u32,
+                slot: slot_key(ke),
                 seconds: (e - he_start) as u32,
                 count,
                 flags: if he > hs + 1 { END_FULL } else { 0 }
@@ -429,7 +449,7 @@ impl Usage {
         let mut from = s;
         while from < e {
             let h = ((from - layout.base) / HOUR) as usize;
-            let m = layout.bill_of_hour[h] as usize;
+            let m = usize::from(layout.bill_of_hour[h]);
             let period_end = layout
                 .bill_starts
                 .get(m + 1)
@@ -481,7 +501,9 @@ impl Usage {
         {
             for (c, (slot, seconds)) in slots.iter_mut().zip(seconds).enumerate() {
                 full[c] += slot.full;
-                *seconds = slot.partial + (full[c] as u64) * HOUR as u64;
+                let whole =
+                    u64::try_from(full[c]).expect("VMs running whole hours never fall below 0");
+                *seconds = slot.partial + whole * HOUR as u64;
                 if layout.tracked[c] {
                     running[c] += slot.running;
                     slot.running = running[c];
@@ -500,7 +522,7 @@ impl Usage {
     /// The arrivals and departures inside hour `h` of a tracked cell, in no particular order;
     /// empty unless [`Usage::set_changes`] kept that hour.
     pub fn changes(&self, h: usize, cell: usize) -> &[(u32, Change)] {
-        let k = (h * self.cells + cell) as u32;
+        let k = slot_key(h * self.cells + cell);
         let from = self.changes.partition_point(|(key, _)| *key < k);
         let to = self.changes.partition_point(|(key, _)| *key <= k);
         &self.changes[from..to]
@@ -553,8 +575,8 @@ impl Span {
                 (
                     self.hs,
                     Change {
-                        offset: (self.s - self.hs_start) as u16,
-                        delta: count as i32,
+                        offset: offset_in_hour(self.s, self.hs_start),
+                        delta: i64::from(count),
                     },
                 )
             }),
@@ -562,8 +584,8 @@ impl Span {
                 (
                     self.he,
                     Change {
-                        offset: (self.e - self.he_start) as u16,
-                        delta: -(count as i32),
+                        offset: offset_in_hour(self.e, self.he_start),
+                        delta: -i64::from(count),
                     },
                 )
             }),
@@ -593,7 +615,7 @@ impl VmSink for ChangeRecorder<'_> {
         for (h, change) in span.changes(count).into_iter().flatten() {
             let k = h * nc + cell;
             if self.needed[k] {
-                self.changes.push((k as u32, change));
+                self.changes.push((slot_key(k), change));
             }
         }
     }

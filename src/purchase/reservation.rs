@@ -91,16 +91,15 @@ impl Kind for Reservation {
                 let (kind, instalments) = match r.payment {
                     Payment::Monthly => (
                         ChargeKind::Instalment,
-                        r.term.months().expect("checked when read") as u32,
+                        r.term.months().expect("checked when read"),
                     ),
                     _ => (ChargeKind::Upfront, 1),
                 };
+                // A term is 1 to 1,200 months (checked when read).
+                let den = u64::try_from(instalments).expect("a term has at least one month");
                 for j in 0..instalments {
-                    let due = Duration::Months(j as i32).after(paid_at, billing.calendar_zone);
-                    let amount = Amount {
-                        num: price,
-                        den: u64::from(instalments),
-                    };
+                    let due = Duration::Months(j).after(paid_at, billing.calendar_zone);
+                    let amount = Amount { num: price, den };
                     out.charges.push(Charge {
                         kind,
                         target,
@@ -172,7 +171,8 @@ fn eligible_cells(
     size_flexible: bool,
 ) -> Vec<u32> {
     let bought = &s.types[instance_type];
-    let mut cells: Vec<u32> = (0..layout.cells.len() as u32)
+    let cells = u32::try_from(layout.cells.len()).expect("cells are at most 10,000,000");
+    let mut cells: Vec<u32> = (0..cells)
         .filter(|&c| {
             let cell = layout.cells[c as usize];
             let t = &s.types[cell.instance_type];

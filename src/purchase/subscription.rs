@@ -7,7 +7,7 @@ use crate::charge::{Amount, Charge, ChargeKind, Horizon, Overflow, Target, Unit}
 use crate::profile::{Billing, Period, Window};
 use crate::scenario::Subscribe;
 use crate::time::{self, DAY, Duration, HOUR, Instant};
-use crate::usage::{Change, Layout};
+use crate::usage::{Change, Layout, offset_in_hour};
 use rust_decimal::Decimal;
 
 /// A subscription held by a plan.
@@ -119,39 +119,53 @@ impl Kind for Subscription {
             reserved_unit_seconds: 0,
         });
         if let Some(cell) = layout.cell(sub.instance_type, sub.zone) {
-            let count = i32::try_from(sub.count).map_err(|_| Overflow)?;
             for p in &periods {
-                out.add_subscribed(cell, p.start.max(s.start), p.end.min(s.end), count);
+                out.add_subscribed(cell, p.start.max(s.start), p.end.min(s.end), sub.count);
             }
         }
         Ok(())
     }
 }
 
-/// Subscribed instances of a cell per hour, from `(instant, delta)` changes sorted by instant.
-pub(super) fn cover(layout: &Layout, cell: usize, changes: &[(Instant, i32)]) -> SubscriptionCover {
+/// The most subscribed instances a cover counts: `u32::MAX`. Every VM count of a trial fits in
+/// a `u32` (see [`crate::scenario::Scenario`]), so a cell never runs more VMs and
+/// `min(VMs, subscribed)`, all that matching reads, is the same with the count capped; a cell's
+/// subscriptions together may exceed it (many entries of up to 10,000,000 instances).
+pub const MAX_COVERED: u32 = u32::MAX;
+
+/// Subscribed instances of a cell per hour, from `(instant, delta)` changes sorted by instant;
+/// counts are capped at [`MAX_COVERED`], and the changes inside an hour are those of the capped
+/// count.
+pub(super) fn cover(layout: &Layout, cell: usize, changes: &[(Instant, i64)]) -> SubscriptionCover {
+    let capped = |level: i64| -> u32 {
+        u32::try_from(level.clamp(0, i64::from(MAX_COVERED))).expect("clamped to 32 bits")
+    };
     let mut at_hour_start = vec![0u32; layout.hours];
     let mut changing: Vec<(usize, Vec<Change>)> = Vec::new();
+    // A sum of at most 300,000 entries' (a 16 MiB file's) counts of at most 10,000,000 each.
     let mut level: i64 = 0;
     let mut i = 0;
     for (h, slot) in at_hour_start.iter_mut().enumerate() {
         let t = layout.hour_start(h);
         while i < changes.len() && changes[i].0 <= t {
-            level += i64::from(changes[i].1);
+            level += changes[i].1;
             i += 1;
         }
-        *slot = level as u32;
+        *slot = capped(level);
         let mut inside = Vec::new();
         while i < changes.len() && changes[i].0 < t + HOUR {
             let (at, delta) = changes[i];
+            let before = capped(level);
+            level += delta;
+            let delta = i64::from(capped(level)) - i64::from(before);
+            let offset = offset_in_hour(at, t);
             match inside.last_mut() {
-                Some(Change { offset, delta: d }) if *offset == (at - t) as u16 => *d += delta,
-                _ => inside.push(Change {
-                    offset: (at - t) as u16,
-                    delta,
-                }),
+                Some(Change {
+                    offset: o,
+                    delta: d,
+                }) if *o == offset => *d += delta,
+                _ => inside.push(Change { offset, delta }),
             }
-            level += i64::from(delta);
             i += 1;
         }
         inside.retain(|c| c.delta != 0);

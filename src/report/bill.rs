@@ -228,7 +228,7 @@ pub fn text(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
         }),
         ("coverage", |b| percent(b.coverage)),
         ("compute hours", |b| {
-            unit_hours(Decimal::from_i128_with_scale(b.usage_seconds as i128, 0))
+            unit_hours(Decimal::from(b.usage_seconds))
         }),
     ];
     for (label, f) in rows {

@@ -18,8 +18,9 @@ pub struct Savings {
     pub mean: f64,
     /// Its 95% confidence interval.
     pub ci95: (f64, f64),
-    /// Mean saving as a percentage of the mean pay-as-you-go total.
-    pub percent: f64,
+    /// Mean saving as a percentage of the mean pay-as-you-go total; `None` when that total is
+    /// 0 (nothing runs), where no percentage means anything.
+    pub percent: Option<f64>,
     /// 5th percentile of the saving.
     pub p5: f64,
     /// 95th percentile of the saving.
@@ -189,11 +190,7 @@ impl RunStats {
                     savings_vs_payg: Savings {
                         mean: sv.mean,
                         ci95: (sv.mean - sv_h, sv.mean + sv_h),
-                        percent: if payg_mean > 0.0 {
-                            100.0 * sv.mean / payg_mean
-                        } else {
-                            0.0
-                        },
+                        percent: (payg_mean > 0.0).then(|| 100.0 * sv.mean / payg_mean),
                         p5: sv.p5,
                         p95: sv.p95,
                         share_saving: ratio(s.saving_trials as f64, n),

@@ -75,8 +75,8 @@ pub struct SavingsJson {
     pub mean: String,
     /// Its 95% confidence interval.
     pub ci95: [String; 2],
-    /// Mean saving as a percentage of the mean pay-as-you-go total.
-    pub percent: f64,
+    /// Mean saving as a percentage of the mean pay-as-you-go total; `null` when that total is 0.
+    pub percent: Option<f64>,
     /// 5th percentile of the saving.
     pub p5: String,
     /// 95th percentile of the saving.
@@ -452,6 +452,12 @@ pub fn money(v: f64) -> String {
     }
 }
 
+/// A saving in percent to one decimal (`12.3%`), or `-` when there is none (pay-as-you-go
+/// costs nothing).
+pub fn percent_or_dash(percent: Option<f64>) -> String {
+    percent.map_or("-".to_string(), |p| format!("{p:.1}%"))
+}
+
 /// The table `capsim run` prints.
 pub fn text(summary: &RunStats) -> String {
     let mut out = format!(
@@ -490,7 +496,7 @@ pub fn text(summary: &RunStats) -> String {
             if s.name == "payg" {
                 "-".to_string()
             } else {
-                format!("{:.1}%", s.savings_vs_payg.percent)
+                percent_or_dash(s.savings_vs_payg.percent)
             },
             format!("{:.1}%", 100.0 * s.p_cheapest),
         ]);

@@ -265,10 +265,10 @@ impl Chart<SweepView> for BestMap {
                     .map_err(|e| anyhow!("{e}"))?;
                 if cols * rows <= 144 {
                     let saving = s.strategies[best].savings_vs_payg.percent;
-                    let text = if best == 0 {
-                        "payg".to_string()
-                    } else {
-                        format!("{:.0}%", saving)
+                    let text = match saving {
+                        _ if best == 0 => "payg".to_string(),
+                        Some(p) => format!("{p:.0}%"),
+                        None => "-".to_string(),
                     };
                     chart
                         .draw_series(std::iter::once(Text::new(

@@ -143,7 +143,7 @@ impl SweepCsv {
                     cents(sv.mean),
                     cents(sv.ci95.0),
                     cents(sv.ci95.1),
-                    format!("{:.4}", sv.percent),
+                    sv.percent.map_or(String::new(), |p| format!("{p:.4}")),
                     format!("{:.6}", sv.share_saving),
                     format!("{:.6}", st.p_cheapest),
                     format!("{:.6}", st.utilization_mean),

@@ -4,7 +4,7 @@
 use super::document::{Block, Document};
 use super::outputs::RunView;
 use super::results::{RunStats, StrategyStats};
-use super::summary::money;
+use super::summary::{money, percent_or_dash};
 use crate::charge::Component;
 use crate::money::display_cents;
 use rust_decimal::Decimal;
@@ -25,7 +25,7 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
                 "**Pay-as-you-go has the lowest expected cost: {} {cur} over the horizon.** None of the strategies saves money on average; the cheapest of them, {}, costs {} {cur} more.",
                 money(payg.total.mean),
                 other.name,
-                (other.total.mean - payg.total.mean).max(0.0).round()
+                money((other.total.mean - payg.total.mean).max(0.0))
             ),
             None => format!(
                 "**Pay-as-you-go costs {} {cur} over the horizon.** The scenario defines no purchase strategy to compare it with.",
@@ -35,14 +35,19 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
     } else {
         let sv = &best.savings_vs_payg;
         let payg_mean = payg.total.mean;
-        let (lo, hi) = (100.0 * sv.ci95.0 / payg_mean, 100.0 * sv.ci95.1 / payg_mean);
+        // A percentage of pay-as-you-go's total, when it has one (it costs more than nothing).
+        let share = match sv.percent {
+            Some(p) => format!(
+                " {p:.1}% (95% CI {:.1}-{:.1}%)",
+                100.0 * sv.ci95.0 / payg_mean,
+                100.0 * sv.ci95.1 / payg_mean
+            ),
+            None => String::new(),
+        };
         out.push(format!(
-            "**{} is cheapest in {} of trials and saves {:.1}% (95% CI {:.1}-{:.1}%) against pay-as-you-go**: {} {cur} on average over the horizon, in {} of trials.",
+            "**{} is cheapest in {} of trials and saves{share} against pay-as-you-go**: {} {cur} on average over the horizon, in {} of trials.",
             best.name,
             percent(best.p_cheapest),
-            sv.percent,
-            lo,
-            hi,
             money(sv.mean),
             percent(sv.share_saving)
         ));
@@ -110,7 +115,7 @@ fn strategies_table(summary: &RunStats) -> Block {
                 if payg {
                     "-".to_string()
                 } else {
-                    format!("{:.1}%", s.savings_vs_payg.percent)
+                    percent_or_dash(s.savings_vs_payg.percent)
                 },
                 if payg {
                     "-".to_string()

@@ -408,8 +408,8 @@ impl Scenario {
             apply(&mut patched, &axis.path, axis.values[v].tree.clone())
                 .expect("checked when the sweep was read");
         }
-        let loader = Loader::new(&self.file);
-        let mut point = build(&Arc::clone(&self.raw), &patched, &loader)?;
+        // The points share the base file's parsed traces and lifetime files, by path.
+        let mut point = build(&Arc::clone(&self.raw), &patched, &self.raw.files)?;
         point.sweep = Vec::new();
         Ok(point)
     }

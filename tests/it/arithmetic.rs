@@ -79,3 +79,87 @@ fn a_cell_past_what_the_core_can_hold_is_refused_not_wrapped() {
         .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// One type of 1 unit at 1 an hour, one fleet of `baseline` always-on VMs in zone "z", and a
+/// strategy "subs" of `entries` subscriptions of 10,000,000 instances each, bought at `at`.
+/// One hour from 2026-01-01T00:00:00Z.
+fn subscribed(baseline: u64, entries: usize, at: &str) -> String {
+    let mut text = format!(
+        r#"[scenario]
+name = "subscribed"
+start = "2026-01-01T00:00:00Z"
+horizon = "1h"
+
+[billing]
+profile = "generic"
+
+[[instance_type]]
+name = "m"
+payg_hourly = "1"
+[instance_type.subscription]
+monthly = "0.01"
+
+[[fleet]]
+name = "web"
+instance_type = "m"
+zone = "z"
+baseline = {baseline}
+
+[[strategy]]
+name = "subs"
+"#
+    );
+    for _ in 0..entries {
+        text.push_str(&format!(
+            "[[strategy.subscribe]]\ninstance_type = \"m\"\nzone = \"z\"\ncount = 10000000\nduration = \"1mo\"\nat = \"{at}\"\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn subscriptions_past_32_bits_in_one_cell_carry_every_vm() {
+    // 430 x 10,000,000 = 4.3e9 instances subscribed from the start, past u32::MAX
+    // (4,294,967,295): truncated to 32 bits they were 5,032,704, leaving 4,967,296 of the
+    // 10,000,000 VMs to pay-as-you-go. Every VM is carried for the whole hour.
+    let (_dir, s) = load_text(
+        "s.toml",
+        &subscribed(10_000_000, 430, "2026-01-01T00:00:00Z"),
+    );
+    let s = s.unwrap();
+    let engine = Engine::new(&s).expect("engine");
+    let mut ws = engine.workspace();
+    let bills = engine.trial(s.seed, 0, &mut ws).unwrap();
+    let subs = &bills[1];
+    assert_eq!(subs.strategy, "subs");
+    assert_eq!(subs.carried_seconds, 10_000_000 * 3_600);
+    assert_eq!(subs[Component::PaygCompute], d("0"));
+    // The fees: 430 entries x 10,000,000 x 0.01.
+    assert_eq!(subs[Component::Subscription], d("43000000"));
+    assert_eq!(bills[0][Component::PaygCompute], d("10000000"));
+}
+
+#[test]
+fn the_most_vms_a_cell_holds_meet_subscriptions_bought_mid_hour_exactly() {
+    // A trial holds fewer than 2.4e9 VMs; here all of them run in one cell for the hour, past
+    // i32::MAX, and 215 x 10,000,000 = 2.15e9 instances (also past i32::MAX, as one change)
+    // are subscribed at 00:30. Carried: 2.15e9 VMs x 1,800 s. Pay-as-you-go: 2.4e9 VMs for the
+    // first half hour and the 0.25e9 not carried for the second, at 1 an hour:
+    // 1.2e9 + 0.125e9 = 1,325,000,000.
+    let (_dir, s) = load_text("s.toml", &subscribed(1, 215, "2026-01-01T00:30:00Z"));
+    let s = s.unwrap();
+    let engine = Engine::new(&s).expect("engine");
+    let mut ws = engine.workspace();
+    let layout = &engine.layout;
+    let cell = layout.cell(0, 0).expect("the fleet's cell");
+    ws.usage.clear(layout);
+    for _ in 0..240 {
+        ws.usage.add(layout, cell, s.start, s.end, 10_000_000, true);
+    }
+    ws.usage.finish(layout);
+    assert_eq!(ws.usage.seconds[cell], 2_400_000_000 * 3_600);
+    assert_eq!(ws.usage.present(cell), 2_400_000_000);
+    let subs = engine.bill(1, &mut ws).unwrap();
+    assert_eq!(subs.carried_seconds, 2_150_000_000 * 1_800);
+    assert_eq!(subs[Component::PaygCompute], d("1325000000"));
+}

@@ -116,6 +116,40 @@ fn run_checks(fleet: &str) {
     // trials.csv: a header and one row per trial and strategy.
     let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 20 * 2);
+    // Pay-as-you-go costs nothing: a saving has no percentage of it. The unused reservation
+    // saves -876 on average, not "0.0%".
+    for s in [&payg, &ri] {
+        assert!(s["savings_vs_payg"]["percent"].is_null(), "{}", s["name"]);
+    }
+    assert_eq!(ri["savings_vs_payg"]["mean"], "-876.00");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("**Pay-as-you-go has the lowest expected cost: 0.00 USD over the horizon.** None of the strategies saves money on average; the cheapest of them, all-upfront, costs 876.00 USD more."),
+        "{md}"
+    );
+    assert_eq!(table_cell(&md, "all-upfront", "saves vs payg"), "-");
+    assert_eq!(table_cell(&md, "payg", "saves vs payg"), "-");
+}
+
+/// The cell of report.md's strategy table in the row of `strategy`, under `column`.
+fn table_cell(md: &str, strategy: &str, column: &str) -> String {
+    let cells = |line: &str| -> Vec<String> {
+        line.trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let header = md
+        .lines()
+        .find(|l| l.starts_with("| strategy |") && l.contains(column))
+        .unwrap_or_else(|| panic!("no table with {column} in {md}"));
+    let at = cells(header).iter().position(|c| c == column).unwrap();
+    let row = md
+        .lines()
+        .skip_while(|l| *l != header)
+        .find(|l| cells(l).first().map(String::as_str) == Some(strategy))
+        .unwrap_or_else(|| panic!("no row {strategy} in {md}"));
+    cells(row)[at].clone()
 }
 
 #[test]
@@ -136,4 +170,54 @@ fn a_fleet_with_no_baseline_and_no_arrivals_bills_the_unused_reservation() {
 #[test]
 fn a_fleet_with_no_baseline_and_no_arrivals_runs_to_a_summary() {
     run_checks(NO_VM_SYNTHETIC);
+}
+
+#[test]
+fn with_nothing_to_pay_as_you_go_the_saving_has_no_percentage_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), NO_VM_SYNTHETIC);
+    // The terminal table: the reservation's "saves vs payg" is "-" (then P(cheapest), 0.0%).
+    let run = capsim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--trials", "2", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    let row: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.starts_with("all-upfront "))
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[row.len() - 2..], ["-", "0.0%"], "{stdout}");
+    // sweep.csv: the savings_percent cell is empty, as a missing break-even month is.
+    let mut text = std::fs::read_to_string(&scenario).unwrap();
+    text.push_str("\n[sweep]\n'strategy[\"all-upfront\"].reserve[0].count' = [1, 2]\n");
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("sweep");
+    let sweep = capsim()
+        .arg("sweep")
+        .arg(&scenario)
+        .args(["--trials", "2", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        sweep.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&sweep.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = header.iter().position(|c| *c == "savings_percent").unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2 * 2);
+    for row in rows {
+        assert_eq!(row[at], "", "{csv}");
+    }
 }

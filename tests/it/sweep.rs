@@ -434,3 +434,178 @@ fn swept_distributions_are_written_so_that_points_differ() {
         ]
     );
 }
+
+/// A replayed trace next to a fleet whose lifetimes come from a file; `{trace}` and `{count}`
+/// are the swept values.
+const TRACE_POINT: &str = r#"[scenario]
+name = "tr"
+start = "2026-01-01T00:00:00Z"
+horizon = "7d"
+trials = 12
+seed = 5
+
+[[instance_type]]
+name = "m"
+payg_hourly = "0.10"
+[instance_type.reserved.1y]
+no_upfront = { hourly = "0.06" }
+
+[[fleet]]
+name = "jobs"
+trace = "{trace}"
+
+[[fleet]]
+name = "web"
+instance_type = "m"
+zone = "z1"
+baseline = 1
+[fleet.arrivals]
+rate_per_hour = 3
+[fleet.lifetime]
+dist = "empirical"
+file = "lifetimes.txt"
+
+[[strategy]]
+name = "ri"
+[[strategy.reserve]]
+instance_type = "m"
+count = {count}
+term = "1y"
+payment = "no_upfront"
+"#;
+
+/// The points of the trace sweep, in grid order (the last key varies fastest).
+const TRACE_GRID: [(&str, &str); 4] = [
+    ("a.csv", "0"),
+    ("a.csv", "2"),
+    ("b.csv", "0"),
+    ("b.csv", "2"),
+];
+
+fn trace_point(trace: &str, count: &str) -> String {
+    TRACE_POINT
+        .replace("{trace}", trace)
+        .replace("{count}", count)
+}
+
+fn write_trace_files(dir: &Path) {
+    std::fs::write(
+        dir.join("a.csv"),
+        "id,instance_type,zone,start,end\n\
+         a1,m,z1,2026-01-01T01:00:00Z,2026-01-03T01:30:00Z\n\
+         a2,m,z2,2026-01-02T00:10:00Z,2026-01-02T05:00:00Z\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.csv"),
+        "id,instance_type,zone,start,end\n\
+         b1,m,z1,2026-01-01T00:00:00Z,2026-01-08T00:00:00Z\n\
+         b2,m,z1,2026-01-04T12:00:00Z,2026-01-05T12:00:00Z\n\
+         b3,m,z2,2026-01-06T00:00:00Z,2026-01-06T09:00:00Z\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("lifetimes.txt"), "30min\n2h\n6h\n").unwrap();
+}
+
+#[test]
+fn sweep_points_share_the_files_the_scenario_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write_trace_files(dir.path());
+    let swept = trace_point("a.csv", "0")
+        + "\n[sweep]\n'fleet[\"jobs\"].trace' = [\"a.csv\", \"b.csv\"]\n'strategy[\"ri\"].reserve[0].count' = [0, 2]\n";
+    let s = capsim::scenario::Scenario::load(write(dir.path(), &swept)).unwrap();
+    assert_eq!(s.sweep_points(), 4);
+    // Reading the scenario read every file its points name: with them gone, each point is
+    // still built, from what was read.
+    let points: Vec<_> = {
+        let gone = tempfile::tempdir().unwrap();
+        for f in ["a.csv", "b.csv", "lifetimes.txt"] {
+            std::fs::rename(dir.path().join(f), gone.path().join(f)).unwrap();
+        }
+        let points = (0..4).map(|i| s.sweep_point(i).unwrap()).collect();
+        for f in ["a.csv", "b.csv", "lifetimes.txt"] {
+            std::fs::rename(gone.path().join(f), dir.path().join(f)).unwrap();
+        }
+        points
+    };
+    // Each point bills as the scenario with its values written in, read afresh.
+    for (point, (trace, count)) in points.iter().zip(TRACE_GRID) {
+        let alone_dir = tempfile::tempdir().unwrap();
+        write_trace_files(alone_dir.path());
+        let alone = super::common::load(&write(alone_dir.path(), &trace_point(trace, count)));
+        for trial in 0..3 {
+            assert_eq!(
+                super::common::bills(point, trial),
+                super::common::bills(&alone, trial),
+                "{trace}, {count}, trial {trial}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sweep_over_traces_writes_what_runs_of_its_points_give() {
+    let dir = tempfile::tempdir().unwrap();
+    write_trace_files(dir.path());
+    let swept = trace_point("a.csv", "0")
+        + "\n[sweep]\n'fleet[\"jobs\"].trace' = [\"a.csv\", \"b.csv\"]\n'strategy[\"ri\"].reserve[0].count' = [0, 2]\n";
+    let out = dir.path().join("out");
+    let r = sweep(&write(dir.path(), &swept), &out, &["--quiet"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let rows: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 4 * 2);
+    for (i, (trace, count)) in TRACE_GRID.iter().enumerate() {
+        let point_dir = tempfile::tempdir().unwrap();
+        write_trace_files(point_dir.path());
+        let run_out = point_dir.path().join("out");
+        let run = capsim()
+            .arg("run")
+            .arg(write(point_dir.path(), &trace_point(trace, count)))
+            .arg("--out")
+            .arg(&run_out)
+            .arg("--quiet")
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(run_out.join("summary.json")).unwrap()).unwrap();
+        for (k, name) in ["payg", "ri"].iter().enumerate() {
+            let row = &rows[2 * i + k];
+            assert_eq!(
+                row[..4],
+                [
+                    i.to_string(),
+                    trace.to_string(),
+                    count.to_string(),
+                    name.to_string()
+                ]
+            );
+            let strategy = super::common::json_strategy(&summary, name);
+            // mean, then the bounds of its 95% CI.
+            assert_eq!(
+                row[4],
+                strategy["total"]["mean"].as_str().unwrap(),
+                "{i} {name}"
+            );
+            assert_eq!(
+                row[5],
+                strategy["total"]["ci95"][0].as_str().unwrap(),
+                "{i} {name}"
+            );
+            assert_eq!(
+                row[6],
+                strategy["total"]["ci95"][1].as_str().unwrap(),
+                "{i} {name}"
+            );
+        }
+    }
+}
