@@ -182,25 +182,42 @@ impl Amount {
         den: 1,
     };
 
-    /// `price x quantity / den`.
+    /// `price x quantity / den`. Where the exact numerator leaves the 96 bits of a decimal,
+    /// the quantity is divided first (rounded at 28 significant digits): the amount is then as
+    /// exact as a decimal holds, not refused.
     pub fn of(price: Decimal, quantity: u128, den: u64) -> Result<Amount, Overflow> {
         let q = i128::try_from(quantity).map_err(|_| Overflow)?;
         let q = Decimal::try_from_i128_with_scale(q, 0).map_err(|_| Overflow)?;
-        Ok(Amount {
-            num: price.checked_mul(q).ok_or(Overflow)?,
-            den,
-        })
+        match price.checked_mul(q) {
+            Some(num) => Ok(Amount { num, den }),
+            None => {
+                let per = q.checked_div(Decimal::from(den)).ok_or(Overflow)?;
+                Ok(Amount {
+                    num: price.checked_mul(per).ok_or(Overflow)?,
+                    den: 1,
+                })
+            }
+        }
     }
 
-    /// The share `part / whole` of this amount (`whole` > 0).
+    /// The share `part / whole` of this amount (`whole` > 0), exact where the numerator and
+    /// denominator hold it, else rounded at 28 significant digits.
     pub fn share(self, part: u64, whole: u64) -> Result<Amount, Overflow> {
         if part == whole {
             return Ok(self);
         }
-        Ok(Amount {
-            num: self.num.checked_mul(Decimal::from(part)).ok_or(Overflow)?,
-            den: self.den.checked_mul(whole).ok_or(Overflow)?,
-        })
+        let num = self.num.checked_mul(Decimal::from(part));
+        let den = self.den.checked_mul(whole);
+        match (num, den) {
+            (Some(num), Some(den)) => Ok(Amount { num, den }),
+            _ => {
+                let value = self.value() / Decimal::from(whole);
+                Ok(Amount {
+                    num: value.checked_mul(Decimal::from(part)).ok_or(Overflow)?,
+                    den: 1,
+                })
+            }
+        }
     }
 
     /// The value, rounded at 28 digits where it does not terminate.
@@ -218,10 +235,13 @@ impl Amount {
     }
 }
 
-/// An exact sum of amounts: numerators added per denominator, divided once when read.
+/// An exact sum of amounts: numerators added per denominator, divided once when read. A
+/// denominator's numerator that would leave the 96 bits of a decimal is divided then and kept
+/// apart, rounded at 28 significant digits.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExactSum {
     parts: Vec<(u64, Decimal)>,
+    rounded: Decimal,
 }
 
 impl ExactSum {
@@ -232,7 +252,14 @@ impl ExactSum {
             return Ok(());
         }
         match self.parts.iter_mut().find(|(d, _)| *d == a.den) {
-            Some((_, n)) => *n = n.checked_add(a.num).ok_or(Overflow)?,
+            Some((den, n)) => match n.checked_add(a.num) {
+                Some(v) => *n = v,
+                None => {
+                    let so_far = Amount { num: *n, den: *den }.value();
+                    self.rounded = self.rounded.checked_add(so_far).ok_or(Overflow)?;
+                    *n = a.num;
+                }
+            },
             None => self.parts.push((a.den, a.num)),
         }
         Ok(())
@@ -243,6 +270,7 @@ impl ExactSum {
         for &(den, num) in &other.parts {
             self.add(Amount { num, den })?;
         }
+        self.rounded = self.rounded.checked_add(other.rounded).ok_or(Overflow)?;
         Ok(())
     }
 
@@ -250,7 +278,7 @@ impl ExactSum {
     pub fn value(&self) -> Result<Decimal, Overflow> {
         self.parts
             .iter()
-            .try_fold(Decimal::ZERO, |acc, &(den, num)| {
+            .try_fold(self.rounded, |acc, &(den, num)| {
                 acc.checked_add(Amount { num, den }.value()).ok_or(Overflow)
             })
     }
@@ -260,17 +288,19 @@ impl ExactSum {
         self.parts
             .iter()
             .map(|&(den, num)| f64::try_from(num).unwrap_or(0.0) / den as f64)
-            .sum()
+            .sum::<f64>()
+            + f64::try_from(self.rounded).unwrap_or(0.0)
     }
 
     /// Empties the sum, keeping its buffer.
     pub fn clear(&mut self) {
         self.parts.clear();
+        self.rounded = Decimal::ZERO;
     }
 
     /// True when nothing but zero was added.
     pub fn is_zero(&self) -> bool {
-        self.parts.is_empty()
+        self.parts.is_empty() && self.rounded.is_zero()
     }
 }
 
@@ -503,7 +533,30 @@ mod tests {
         assert_eq!(Amount::of(big, 2, 1), Err(Overflow));
         let mut sum = ExactSum::default();
         sum.add(Amount { num: big, den: 1 }).unwrap();
-        assert_eq!(sum.add(Amount { num: big, den: 1 }), Err(Overflow));
+        sum.add(Amount { num: big, den: 1 }).unwrap();
+        assert_eq!(sum.value(), Err(Overflow));
+    }
+
+    #[test]
+    fn a_numerator_past_96_bits_is_divided_first() {
+        // 10^6 an hour for 10^25 unit-seconds of a type priced per 10^8 x 3,600 unit-seconds:
+        // the numerator 10^31 does not fit; the amount, 10^25 / 3.6e11 x 10^6, does.
+        let q: u128 = 10u128.pow(25);
+        let a = Amount::of(d("1000000"), q, 100_000_000 * 3600).unwrap();
+        assert_eq!(a.den, 1);
+        assert_eq!(
+            a.value(),
+            d("10000000000000000000000000") / d("360000000000") * d("1000000")
+        );
+        // Numerators that together leave 96 bits are divided and kept apart.
+        let mut sum = ExactSum::default();
+        let half = Amount {
+            num: d("60000000000000000000000000000"),
+            den: 3,
+        };
+        sum.add(half).unwrap();
+        sum.add(half).unwrap();
+        assert_eq!(sum.value().unwrap(), d("40000000000000000000000000000"));
     }
 
     #[test]

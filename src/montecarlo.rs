@@ -3,9 +3,9 @@
 //! whatever the number of threads, so every sum and every file is bit-identical.
 
 use crate::billing::{Bill, discount};
-use crate::charge::{Breakdown, Horizon};
+use crate::charge::{Breakdown, Horizon, Overflow};
 use crate::engine::{Engine, Workspace};
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Result};
 use crate::purchase::Plan;
 use crate::time::{Duration, Instant};
 use rayon::prelude::*;
@@ -210,7 +210,15 @@ impl<'e, 's> Runner<'e, 's> {
         self.run(settings, stop, |chunk| {
             for t in chunk {
                 on_trial(t)?;
-                samples.add(t);
+                samples.add(t).map_err(|e| {
+                    Error::Input(InputError::file(
+                        &self.engine.scenario.file,
+                        format!(
+                            "the sum over {} trials of a strategy's costs: {e}; run fewer trials",
+                            t.trial + 1
+                        ),
+                    ))
+                })?;
             }
             progress(chunk.len() as u64);
             Ok(())
@@ -338,8 +346,9 @@ impl Samples {
         }
     }
 
-    /// Adds one trial (trials must come in order for bit-identical sums).
-    pub fn add(&mut self, t: &TrialResult) {
+    /// Adds one trial (trials must come in order for bit-identical sums); fails when an exact
+    /// sum over the trials leaves the range of decimals.
+    pub fn add(&mut self, t: &TrialResult) -> std::result::Result<(), Overflow> {
         self.n += 1;
         let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
         let (cheapest, ties) = t.cheapest();
@@ -363,12 +372,65 @@ impl Samples {
             if *total == cheapest {
                 s.cheapest += 1.0 / ties;
             }
-            for (sum, v) in s.breakdown_sums.0.iter_mut().zip(b.breakdown.0) {
-                *sum += v;
+            let sums = s.breakdown_sums.0.iter_mut().zip(b.breakdown.0).chain([
+                (&mut s.cash_sum, b.cash_total),
+                (&mut s.obligation_sum, b.obligation_after_horizon),
+            ]);
+            for (sum, v) in sums {
+                *sum = sum.checked_add(v).ok_or(Overflow)?;
             }
-            s.cash_sum += b.cash_total;
-            s.obligation_sum += b.obligation_after_horizon;
             s.cumulative_cash.extend_from_slice(&o.cumulative_cash);
         }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bill whose every amount is `v`.
+    fn bill(v: Decimal) -> Bill {
+        Bill {
+            strategy: "s".to_string(),
+            breakdown: Breakdown([v; 7]),
+            cash_total: v,
+            amortized_total: v,
+            obligation_after_horizon: v,
+            reserved_unit_seconds: Decimal::ZERO,
+            used_unit_seconds: Decimal::ZERO,
+            subscribed_seconds: 0,
+            carried_seconds: 0,
+            covered_seconds: Decimal::ZERO,
+            usage_seconds: 0,
+            utilization: Decimal::ZERO,
+            subscription_utilization: Decimal::ZERO,
+            coverage: Decimal::ZERO,
+        }
+    }
+
+    fn trial(k: u64, v: Decimal) -> TrialResult {
+        TrialResult {
+            trial: k,
+            outcomes: vec![Outcome {
+                bill: bill(v),
+                npv: 0.0,
+                cumulative_cash: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn sums_over_trials_are_exact_or_refused() {
+        let mut samples = Samples {
+            n: 0,
+            months: 0,
+            strategies: vec![StrategySamples::default()],
+        };
+        // Two trials of 4e28 each: the exact sum, 8e28, is past the 7.9e28 of a decimal.
+        let big = Decimal::from_str_exact("40000000000000000000000000000").unwrap();
+        samples.add(&trial(0, big)).unwrap();
+        assert_eq!(samples.strategies[0].cash_sum, big);
+        assert_eq!(samples.add(&trial(1, big)), Err(Overflow));
     }
 }

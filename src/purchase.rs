@@ -398,9 +398,12 @@ fn settle_fees(ctx: &Context<'_>, fees: &[FeeAccrual]) -> Result<Vec<Charge>, Ov
             purchase: f.purchase,
             period: f.period_index,
         };
-        for &(first, end, paid_at) in &segments {
-            if end <= hours.start || first >= hours.end {
-                continue;
+        // Segments are in hour order and do not overlap: start at the first that ends after
+        // the period's first hour, stop at the first that starts after its last.
+        let from_segment = segments.partition_point(|&(_, end, _)| end <= hours.start);
+        for &(first, end, paid_at) in &segments[from_segment..] {
+            if first >= hours.end {
+                break;
             }
             let from = layout.hour_span(first).0;
             let to = layout.hour_span(end - 1).1;

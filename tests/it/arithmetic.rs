@@ -163,3 +163,43 @@ fn the_most_vms_a_cell_holds_meet_subscriptions_bought_mid_hour_exactly() {
     assert_eq!(subs.carried_seconds, 2_150_000_000 * 1_800);
     assert_eq!(subs[Component::PaygCompute], d("1325000000"));
 }
+
+/// A bill whose exact numerators leave 96 bits still bills: 10,000,000 VMs of a 100-unit type
+/// at 1,000,000 an hour for three years (26,304 hours), next to an unused type of 0.000001
+/// units that makes the unit scale 10^6 (so a VM is 10^8 scaled units and a bill period's
+/// numerator about 2.7 x 10^30). Pay-as-you-go is 10^7 x 10^6 x 26,304 = 2.6304 x 10^17.
+#[test]
+fn numerators_past_96_bits_are_divided_first_and_bill() {
+    let (_dir, s) = load_text(
+        "s.toml",
+        r#"[scenario]
+name = "wide"
+start = "2026-01-01T00:00:00Z"
+horizon = "3y"
+
+[[instance_type]]
+name = "a"
+family = "x"
+units = 100
+payg_hourly = "1000000"
+
+[[instance_type]]
+name = "tiny"
+family = "x"
+units = 0.000001
+payg_hourly = "1"
+
+[[fleet]]
+name = "f"
+instance_type = "a"
+zone = "z"
+baseline = 10000000
+"#,
+    );
+    let s = s.unwrap();
+    let engine = Engine::new(&s).expect("engine");
+    let mut ws = engine.workspace();
+    let bills = engine.trial(s.seed, 0, &mut ws).unwrap();
+    assert_eq!(bills[0][Component::PaygCompute], d("263040000000000000"));
+    assert_eq!(bills[0].cash_total, d("263040000000000000"));
+}

@@ -145,3 +145,58 @@ fn an_appended_zonal_reservation_is_matched_after_the_plan_s_own() {
         [0, 1]
     );
 }
+
+/// Hourly fees of a one-hour reservation renewed every hour for a year (8,760 periods), paid
+/// by auto-deduction every hour: 8,760 payments of 2 x 0.5, and the fee total 8,760.
+#[test]
+fn many_periods_settle_their_fees_hour_by_hour() {
+    let (_dir, s) = load_text(
+        "s.toml",
+        r#"[scenario]
+name = "hourly"
+start = "2026-01-01T00:00:00Z"
+horizon = "365d"
+
+[billing]
+profile = "generic"
+auto_deduct_threshold = "0.5"
+
+[[instance_type]]
+name = "m"
+family = "m"
+units = 1
+payg_hourly = "1"
+[instance_type.reserved.1h]
+partial_upfront = { upfront = "0", hourly = "0.5" }
+
+[[fleet]]
+name = "f"
+instance_type = "m"
+zone = "z"
+baseline = 2
+
+[[strategy]]
+name = "h"
+[[strategy.reserve]]
+instance_type = "m"
+count = 2
+term = "1h"
+payment = "partial_upfront"
+renew = true
+"#,
+    );
+    let s = s.unwrap();
+    let engine = Engine::new(&s).expect("engine");
+    let plan = &engine.plans[1];
+    let fees: Vec<_> = plan
+        .charges
+        .iter()
+        .filter(|c| c.kind == ChargeKind::HourlyFee)
+        .collect();
+    assert_eq!(fees.len(), 8_760);
+    assert!(fees.iter().all(|c| c.amount.value() == d("1")));
+    let mut ws = engine.workspace();
+    let bills = engine.trial(s.seed, 0, &mut ws).unwrap();
+    assert_eq!(bills[1][Component::CommitmentRecurring], d("8760"));
+    assert_eq!(bills[1][Component::PaygCompute], d("0"));
+}
