@@ -184,6 +184,8 @@ pub struct Plan {
     subscribed: Vec<(usize, Vec<(Instant, i64)>)>,
     fees: Vec<FeeAccrual>,
     batches: u32,
+    /// Where the purchases appended after the strategy's own start.
+    first_appended: usize,
 }
 
 impl Plan {
@@ -207,6 +209,7 @@ impl Plan {
             subscribed: Vec::new(),
             fees: Vec::new(),
             batches: 0,
+            first_appended: 0,
         }
     }
 
@@ -221,6 +224,18 @@ impl Plan {
     /// they are matched after every purchase already held, in the order given.
     pub fn append(&mut self, ctx: &Context<'_>, bought: Vec<Purchase>) -> Result<(), Overflow> {
         let first = self.purchases.len();
+        if self.batches == 1 {
+            self.first_appended = first;
+        }
+        let at = |p: &Purchase| p.kind().bought_at();
+        debug_assert!(
+            self.batches == 0
+                || (bought.windows(2).all(|w| at(&w[0]) <= at(&w[1]))
+                    && self.purchases[self.first_appended..]
+                        .iter()
+                        .all(|held| bought.first().is_none_or(|p| at(held) <= at(p)))),
+            "purchases are appended in time order"
+        );
         let batch = self.batches;
         self.batches += 1;
         self.purchases.extend(bought);
