@@ -41,13 +41,13 @@ use toml::de::DeTable;
 ///   fleets' long-lived VMs (baselines, adds, trace rows) together at most
 ///   [`MAX_LONG_LIVED_VMS`] (10^8);
 /// - the mean arrivals of a trial, every drawn number at its largest, are at most
-///   [`MAX_ARRIVALS`] (10^9); the generator caps each hour's Poisson count and stops a trial
-///   at `fleet::MAX_TRIAL_ARRIVALS` (2.3 x 10^9) arrivals, which a mean of 10^9 never reaches,
-///   so every VM count of a trial fits in a `u32`;
+///   [`MAX_ARRIVALS`] (10^8); the generator caps each hour's Poisson count and stops a trial
+///   at `fleet::MAX_TRIAL_ARRIVALS` (1.1 x 10^8) arrivals, which a mean of 10^8 never reaches,
+///   so every VM count of a trial fits in a `u32` and a trial's memory stays under about 2 GB;
 /// - hourly prices <= [`MAX_HOURLY_PRICE`] (10^6), one-off prices <= [`MAX_PRICE`] (10^9).
 ///
-/// Hence a (type, zone) cell holds at most 2.4 x 10^9 VMs at once: at most 8.7 x 10^12
-/// VM-seconds an hour (fits in `u64`), but up to 8.7 x 10^20 unit-seconds an hour, more than
+/// Hence a (type, zone) cell holds at most 2.1 x 10^8 VMs at once: at most 7.6 x 10^11
+/// VM-seconds an hour (fits in `u64`), but up to 7.6 x 10^19 unit-seconds an hour, more than
 /// `u64` holds: `Engine::fill` refuses a trial whose cell-hour would leave the matching core's
 /// 64-bit unit-seconds.
 #[derive(Clone, Debug)]

@@ -404,8 +404,8 @@ fn the_largest_distribution_parameters_are_accepted() {
 }
 
 /// The arrival bound of a fleet without warm-up or growth is rate x weight x multipliers x
-/// (hours + 2): 1000 days are 24,000 hours, so 1,000,000,000 / 24,002 = 41,663.19 arrivals an
-/// hour is the most.
+/// (hours + 2): 1000 days are 24,000 hours, so 100,000,000 / 24,002 = 4,166.32 arrivals an hour
+/// is the most.
 #[test]
 fn the_arrivals_of_a_trial_are_bounded() {
     let text = |rate: u32| {
@@ -413,13 +413,13 @@ fn the_arrivals_of_a_trial_are_bounded() {
             .replace("horizon = \"30d\"", "horizon = \"1000d\"")
             .replace("baseline = 4", "baseline = 4\nwarm_start = false")
     };
-    accepted(&text(41_663));
-    let (kind, message) = refusal(&text(41_664));
+    accepted(&text(4_166));
+    let (kind, message) = refusal(&text(4_167));
     assert_eq!(kind, ErrorKind::OutOfRange);
-    // 41,664 x 24,002 = 1,000,019,328.
+    // 4,167 x 24,002 = 100,016,334.
     assert_eq!(
         message,
-        "{file}:17:1: fleet[\"web\"].arrivals: found arrivals whose mean may reach 1,000,019,328 VMs in a trial, expected at most 1,000,000,000 a trial across all fleets (counting rate_per_hour, the weights, rate multipliers and growth_per_year at their largest, over the horizon and the warm-up): lower them or shorten the horizon"
+        "{file}:17:1: fleet[\"web\"].arrivals: found arrivals whose mean may reach 100,016,334 VMs in a trial, expected at most 100,000,000 a trial across all fleets (counting rate_per_hour, the weights, rate multipliers and growth_per_year at their largest, over the horizon and the warm-up): lower them or shorten the horizon"
     );
 }
 
