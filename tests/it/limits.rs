@@ -570,6 +570,55 @@ fn an_empty_trace_leaves_no_zone_and_says_so() {
     );
 }
 
+/// An empirical lifetime file is read as a stream up to 64 MiB: exactly 64 MiB is read (and
+/// every lifetime kept), one byte more is refused, and so is an endless file.
+#[test]
+fn lifetime_files_are_read_up_to_64_mib() {
+    use capsim::scenario::FleetKind;
+    use capsim::scenario::dist::Lifetime;
+    let text = replaced("dist = \"exponential\"", "dist = \"empirical\"")
+        .replace("mean = \"6h\"", "file = \"l.txt\"");
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(&scenario, &text).unwrap();
+    let lifetimes = dir.path().join("l.txt");
+    // 64 MiB = 67,108,864 bytes: 13,421,772 lines "3600\n" (67,108,860 bytes) and a comment
+    // line "#xy\n" of the last 4.
+    let cap = 64usize << 20;
+    let lines = cap / 5;
+    let mut bytes = "3600\n".repeat(lines).into_bytes();
+    bytes.extend_from_slice(b"#xy\n");
+    assert_eq!(bytes.len(), cap);
+    std::fs::write(&lifetimes, &bytes).unwrap();
+    let s = Scenario::load(&scenario).unwrap_or_else(|e| panic!("{e}"));
+    let FleetKind::Synthetic(syn) = &s.fleets[0].kind else {
+        panic!("a synthetic fleet")
+    };
+    let Some(Lifetime::Empirical { seconds }) = &syn.lifetime else {
+        panic!("empirical lifetimes")
+    };
+    assert_eq!(seconds.len(), 13_421_772);
+    assert!(seconds.iter().all(|&v| v == 3600.0));
+    let refused = || {
+        let e = Scenario::load(&scenario).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::TooLarge);
+        e.to_string()
+    };
+    let message = |name: &str, path: &std::path::Path| {
+        format!(
+            "{}:20:8: fleet[\"web\"].lifetime.file: found \"{name}\", but {} is larger than 64 MiB; expected a file of lifetimes (one duration per line) of at most 64 MiB",
+            scenario.display(),
+            path.display()
+        )
+    };
+    bytes.push(b'\n');
+    std::fs::write(&lifetimes, &bytes).unwrap();
+    assert_eq!(refused(), message("l.txt", &lifetimes));
+    // A stream has no size to check first: it is refused once 64 MiB have been read.
+    std::fs::write(&scenario, text.replace("l.txt", "/dev/zero")).unwrap();
+    assert_eq!(refused(), message("/dev/zero", std::path::Path::new("/dev/zero")));
+}
+
 #[test]
 fn files_are_read_up_to_16_mib_of_utf8() {
     let dir = tempfile::tempdir().unwrap();
