@@ -199,6 +199,20 @@ fn prices_counts_and_units_have_ranges() {
             "{file}:8:15: instance_type[\"m\"].payg_hourly: found \"7922816251426433759354395033\", expected an amount from 0 to 1,000,000 such as \"0.152\" or \"1000\" (digits with an optional decimal point)",
         ),
         (
+            "a price of 29 significant digits",
+            "payg_hourly = \"0.152\"",
+            "payg_hourly = \"0.12345678901234567890123456789\"",
+            ErrorKind::OutOfRange,
+            "{file}:8:15: instance_type[\"m\"].payg_hourly: found \"0.12345678901234567890123456789\", expected an amount from 0 to 1,000,000 with at most 28 significant digits and 28 decimal places (what an exact decimal holds)",
+        ),
+        (
+            "a price of 29 decimal places written as a TOML number",
+            "payg_hourly = \"0.152\"",
+            "payg_hourly = 0.00000000000000000000000000001",
+            ErrorKind::OutOfRange,
+            "{file}:8:15: instance_type[\"m\"].payg_hourly: found 0.00000000000000000000000000001, expected an amount from 0 to 1,000,000 with at most 28 significant digits and 28 decimal places (what an exact decimal holds)",
+        ),
+        (
             "an hourly price a cent past its limit",
             "payg_hourly = \"0.152\"",
             "payg_hourly = \"1000000.01\"",
@@ -661,6 +675,12 @@ fn sweeps_are_bounded() {
             "'fleet[\"web\"].baseline' = { from = -7e28, to = 7e28, step = 1e28 }",
             ErrorKind::OutOfRange,
             "{file}:31:27: sweep.\"fleet[\\\"web\\\"].baseline\": found a range from -70000000000000000000000000000 to 70000000000000000000000000000, whose span is beyond what an exact decimal holds (about 7.9e28), expected from and to closer together",
+        ),
+        (
+            "a range from a number no decimal holds",
+            "'fleet[\"web\"].baseline' = { from = 1e300, to = 1e301, step = 1 }",
+            ErrorKind::OutOfRange,
+            "{file}:31:36: sweep.\"fleet[\\\"web\\\"].baseline\".from: found 1e300, expected a decimal number from -79,228,162,514,264,337,593,543,950,335 to 79,228,162,514,264,337,593,543,950,335 (about 7.9e28) with at most 28 decimal places, what an exact decimal holds",
         ),
         (
             "a range whose step count overflows a decimal",
