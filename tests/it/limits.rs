@@ -901,3 +901,121 @@ proptest! {
         }
     }
 }
+
+/// Two always-on VMs at 1 an hour for 30 days (720 hours, to 2026-01-31); strategy `ri`
+/// reserves both with a one-hour term bought at `AT` and renewed to the horizon's end; each
+/// further strategy reserves one the same way from its own instant.
+fn renewed_hours(ri_at: &str, others: &[(&str, &str)]) -> String {
+    let mut text = format!(
+        r#"[scenario]
+name = "p"
+start = "2026-01-01T00:00:00Z"
+horizon = "30d"
+
+[[instance_type]]
+name = "m"
+payg_hourly = "1"
+[instance_type.reserved.1h]
+all_upfront = "0.5"
+
+[[fleet]]
+name = "two"
+instance_type = "m"
+baseline = 2
+
+[[strategy]]
+name = "ri"
+[[strategy.reserve]]
+instance_type = "m"
+count = 2
+term = "1h"
+payment = "all_upfront"
+at = "{ri_at}"
+renew = true
+"#
+    );
+    for (name, at) in others {
+        text.push_str(&format!(
+            "\n[[strategy]]\nname = \"{name}\"\n[[strategy.reserve]]\ninstance_type = \"m\"\ncount = 1\nterm = \"1h\"\npayment = \"all_upfront\"\nat = \"{at}\"\nrenew = true\n"
+        ));
+    }
+    text
+}
+
+/// A one-hour term renewed from `at` to the horizon's end (2026-01-31T00:00:00Z) has one
+/// period per hour between them: 1,000,000 hours before the end is 1912-01-03T08:00:00Z.
+#[test]
+fn the_periods_of_all_purchases_are_bounded() {
+    use capsim::engine::Engine;
+    use capsim::error::Error;
+    // The largest accepted: 1,000,000 periods, each with its upfront charge; 720 of them lie
+    // in the horizon and cover both VMs, so the strategy's amortized total is
+    // 720 x 2 x 0.5 = 720 against pay-as-you-go's 720 x 2 x 1 = 1,440.
+    let (_dir, s) = load_text("s.toml", &renewed_hours("1912-01-03T08:00:00Z", &[]));
+    let s = s.unwrap_or_else(|e| panic!("{e}"));
+    let engine = Engine::new(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(engine.plans[1].charges.len(), 1_000_000);
+    let mut ws = engine.workspace();
+    let bills = engine.trial(s.seed, 0, &mut ws).unwrap();
+    assert_eq!(bills[0].amortized_total, super::common::d("1440"));
+    assert_eq!(bills[1].amortized_total, super::common::d("720"));
+    drop(engine);
+    let refused = |text: &str| -> String {
+        let (dir, s) = load_text("s.toml", text);
+        let s = s.unwrap_or_else(|e| panic!("{e}"));
+        match Engine::new(&s) {
+            Err(Error::Input(e)) => {
+                assert_eq!(e.kind, ErrorKind::OutOfRange);
+                e.to_string()
+                    .replace(&dir.path().join("s.toml").display().to_string(), "{file}")
+            }
+            Err(e) => panic!("not an input error: {e}"),
+            Ok(_) => panic!("must be refused"),
+        }
+    };
+    // One hour earlier: one period too many.
+    assert_eq!(
+        refused(&renewed_hours("1912-01-03T07:00:00Z", &[])),
+        "{file}: strategy[\"ri\"].reserve[0]: found a purchase laid out in 1,000,001 periods, expected at most 1,000,000 periods across all strategies (each has its own charges and events): renew over a shorter span, or buy longer terms or fewer entries"
+    );
+    // 600,000 periods (from 1957-08-21T00:00:00Z) and 400,001 (from 1980-06-14T07:00:00Z) in
+    // two strategies: the second passes the limit.
+    assert_eq!(
+        refused(&renewed_hours(
+            "1957-08-21T00:00:00Z",
+            &[("later", "1980-06-14T07:00:00Z")]
+        )),
+        "{file}: strategy[\"later\"].reserve[0]: found a purchase laid out in 400,001 periods, which bring the periods of all strategies to 1,000,001, expected at most 1,000,000 periods across all strategies (each has its own charges and events): renew over a shorter span, or buy longer terms or fewer entries"
+    );
+}
+
+/// A reservation paid in monthly instalments counts each instalment: a one-year term (12
+/// instalments) renewed yearly from 1900 to 2026-01-31 has 127 periods (1900 to 2027), 1,524
+/// instalments; 657 such entries make 1,001,268, one entry fewer 999,744.
+#[test]
+fn monthly_instalments_count_as_periods() {
+    use capsim::engine::Engine;
+    use capsim::error::Error;
+    let text = |entries: usize| {
+        let mut t = String::from(
+            "[scenario]\nname = \"p\"\nstart = \"2026-01-01T00:00:00Z\"\nhorizon = \"30d\"\n\n[[instance_type]]\nname = \"m\"\npayg_hourly = \"1\"\n[instance_type.reserved.1y]\nall_upfront = \"1\"\n\n[[fleet]]\nname = \"one\"\ninstance_type = \"m\"\nbaseline = 1\n\n[[strategy]]\nname = \"ri\"\n",
+        );
+        for _ in 0..entries {
+            t.push_str("[[strategy.reserve]]\ninstance_type = \"m\"\ncount = 1\nterm = \"1y\"\npayment = \"monthly\"\nat = \"1900-01-01T00:00:00Z\"\nrenew = true\n");
+        }
+        t
+    };
+    let (_dir, s) = load_text("s.toml", &text(656));
+    let s = s.unwrap_or_else(|e| panic!("{e}"));
+    assert!(Engine::new(&s).is_ok());
+    let (dir, s) = load_text("s.toml", &text(657));
+    let s = s.unwrap_or_else(|e| panic!("{e}"));
+    let Err(Error::Input(e)) = Engine::new(&s) else {
+        panic!("must be refused")
+    };
+    assert_eq!(
+        e.to_string()
+            .replace(&dir.path().join("s.toml").display().to_string(), "{file}"),
+        "{file}: strategy[\"ri\"].reserve[656]: found a purchase laid out in 1,524 periods (counting each monthly instalment), which bring the periods of all strategies to 1,001,268, expected at most 1,000,000 periods across all strategies (each has its own charges and events): renew over a shorter span, or buy longer terms or fewer entries"
+    );
+}
