@@ -84,7 +84,10 @@ impl<'s> Engine<'s> {
                 if total > MAX_PERIODS {
                     let monthly = matches!(&p, Purchase::Reservation(r) if r.spec.payment == Payment::Monthly);
                     let others = if total > n {
-                        format!(", which bring the periods of all strategies to {}", grouped(total))
+                        format!(
+                            ", which bring the periods of all strategies to {}",
+                            grouped(total)
+                        )
                     } else {
                         String::new()
                     };
@@ -96,7 +99,11 @@ impl<'s> Engine<'s> {
                         message: format!(
                             "found a purchase laid out in {} periods{}{others}, expected at most {} periods across all strategies (each has its own charges and events): renew over a shorter span, or buy longer terms or fewer entries",
                             grouped(n),
-                            if monthly { " (counting each monthly instalment)" } else { "" },
+                            if monthly {
+                                " (counting each monthly instalment)"
+                            } else {
+                                ""
+                            },
                             grouped(MAX_PERIODS)
                         ),
                     }));

@@ -310,18 +310,19 @@ impl Loader {
         {
             return Err(too_large());
         }
-        let parsed = dist::read_empirical(&path, file, MAX_LIFETIME_BYTES).map_err(|e| match e {
-            dist::EmpiricalFailure::Input(e) => e,
-            dist::EmpiricalFailure::Io(e) => unreadable(&e),
-            dist::EmpiricalFailure::NotUtf8(byte) => node
-                .error(format!(
-                    "found {}, but {} is not UTF-8 text (byte {byte}); expected {WHAT}",
-                    node.found(),
-                    path.display(),
-                ))
-                .with_kind(ErrorKind::Encoding),
-            dist::EmpiricalFailure::TooLarge => too_large(),
-        })?;
+        let parsed =
+            dist::read_empirical(&path, file, MAX_LIFETIME_BYTES).map_err(|e| match e {
+                dist::EmpiricalFailure::Input(e) => e,
+                dist::EmpiricalFailure::Io(e) => unreadable(&e),
+                dist::EmpiricalFailure::NotUtf8(byte) => node
+                    .error(format!(
+                        "found {}, but {} is not UTF-8 text (byte {byte}); expected {WHAT}",
+                        node.found(),
+                        path.display(),
+                    ))
+                    .with_kind(ErrorKind::Encoding),
+                dist::EmpiricalFailure::TooLarge => too_large(),
+            })?;
         let parsed = Arc::new(parsed);
         self.empirical
             .lock()

@@ -189,7 +189,10 @@ fn html_cell(text: &str) -> String {
 pub fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -261,7 +264,10 @@ mod tests {
     fn a_name_in_a_paragraph_is_shown_as_written() {
         let name = "a|b<script>x</script>**_-1y";
         let mut d = Document::default();
-        d.push(Block::Paragraph(format!("**{} is cheapest**", literal(name))));
+        d.push(Block::Paragraph(format!(
+            "**{} is cheapest**",
+            literal(name)
+        )));
         // CommonMark shows each backslash-escaped punctuation character as itself.
         assert_eq!(
             d.markdown(),

@@ -630,7 +630,10 @@ fn lifetime_files_are_read_up_to_64_mib() {
     assert_eq!(refused(), message("l.txt", &lifetimes));
     // A stream has no size to check first: it is refused once 64 MiB have been read.
     std::fs::write(&scenario, text.replace("l.txt", "/dev/zero")).unwrap();
-    assert_eq!(refused(), message("/dev/zero", std::path::Path::new("/dev/zero")));
+    assert_eq!(
+        refused(),
+        message("/dev/zero", std::path::Path::new("/dev/zero"))
+    );
 }
 
 #[test]
