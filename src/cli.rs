@@ -170,8 +170,9 @@ fn catch_interrupts() {
 }
 
 /// Worker threads for runs of `trials` trials: none asked for is one per core (0); a request
-/// is capped at 4 per core and one per trial, saying so, since more threads only cost time and
-/// memory (docs/decisions.md).
+/// is capped at one per core and one per trial, saying so, since trials are CPU-bound and each
+/// thread holds a trial's buffers: more threads only cost time and memory (docs/decisions.md).
+/// The library's [`Runner`] takes any count; the cap is the command's.
 fn threads(requested: Option<u16>, trials: u64) -> usize {
     let Some(requested) = requested else {
         return 0;
@@ -179,12 +180,11 @@ fn threads(requested: Option<u16>, trials: u64) -> usize {
     let requested = usize::from(requested);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cap = cores
-        .saturating_mul(4)
         .min(usize::try_from(trials).unwrap_or(usize::MAX))
         .max(1);
     if requested > cap {
         eprintln!(
-            "capsim: --threads {requested} capped at {cap}: at most 4 threads per core ({cores} core{}) and one per trial ({trials} trial{})",
+            "capsim: --threads {requested} capped at {cap}: at most one thread per core ({cores} core{}) and one per trial ({trials} trial{})",
             if cores == 1 { "" } else { "s" },
             if trials == 1 { "" } else { "s" }
         );

@@ -2,10 +2,11 @@
 
 use crate::billing::{self, Bill, CashFlow};
 use crate::charge::{ExactSum, Overflow, PoolPrices};
-use crate::error::{Error, InputError};
+use crate::error::{Error, ErrorKind, InputError};
 use crate::fleet::Generator;
 use crate::matching::{self, HourSink, Matched, NoHours, Scratch, Shortcut};
-use crate::purchase::{Context, Plan};
+use crate::profile::Payment;
+use crate::purchase::{Context, MAX_PERIODS, Plan, Purchase};
 use crate::scenario::Scenario;
 use crate::time::HOUR;
 use crate::usage::{ChangeRecorder, Layout, Usage};
@@ -50,6 +51,7 @@ impl<'s> Engine<'s> {
             scenario,
             layout: &layout,
         };
+        Engine::check_periods(&ctx)?;
         let mut plans = vec![Plan::payg()];
         for st in &scenario.strategies {
             plans.push(Plan::new(&ctx, st).map_err(|e| {
@@ -67,6 +69,48 @@ impl<'s> Engine<'s> {
             layout,
             plans,
         })
+    }
+
+    /// Refuses a scenario whose purchases would be laid out in more than [`MAX_PERIODS`]
+    /// periods in all (each has its own charges and events), counting them without laying
+    /// them out; the entry that passes the limit is named.
+    fn check_periods(ctx: &Context<'_>) -> Result<(), Error> {
+        let s = ctx.scenario;
+        let mut total: u64 = 0;
+        for st in &s.strategies {
+            for p in Purchase::of_strategy(st) {
+                let n = p.period_count(ctx);
+                total = total.saturating_add(n);
+                if total > MAX_PERIODS {
+                    let monthly = matches!(&p, Purchase::Reservation(r) if r.spec.payment == Payment::Monthly);
+                    let others = if total > n {
+                        format!(
+                            ", which bring the periods of all strategies to {}",
+                            grouped(total)
+                        )
+                    } else {
+                        String::new()
+                    };
+                    return Err(Error::Input(InputError {
+                        kind: ErrorKind::OutOfRange,
+                        file: s.file.clone(),
+                        location: None,
+                        path: Some(format!("strategy[{:?}].{}", st.name, p.kind().label())),
+                        message: format!(
+                            "found a purchase laid out in {} periods{}{others}, expected at most {} periods across all strategies (each has its own charges and events): renew over a shorter span, or buy longer terms or fewer entries",
+                            grouped(n),
+                            if monthly {
+                                " (counting each monthly instalment)"
+                            } else {
+                                ""
+                            },
+                            grouped(MAX_PERIODS)
+                        ),
+                    }));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The purchase context of this engine's scenario.

@@ -221,12 +221,15 @@ pub struct Generator {
 const MAX_WARMUP: i64 = YEAR_SECONDS;
 
 /// The most arrivals a trial draws, across all fleets. Reading bounds the mean at
-/// [`MAX_ARRIVALS`] (10^9), so a trial reaches this only with a chance far below 10^-50 and
-/// the cap changes no result; it makes a trial's VMs (with at most 10^8 long-lived ones)
-/// provably fewer than 2.4 x 10^9, so that every count of them fits in a `u32`. The hourly
-/// caps alone do not bound the sum: each allows 40 arrivals above its mean however small,
-/// over up to 885,000 hours and any number of fleets.
-pub const MAX_TRIAL_ARRIVALS: u64 = 2_300_000_000;
+/// [`MAX_ARRIVALS`] (10^8), and a trial's count is a sum of Poisson draws (each capped, which
+/// only lowers it), so by Chernoff's bound it passes 10^8 + 10^7 with a chance below
+/// `exp(-10^14 / (2 (10^8 + 10^7 / 3)))`, about 10^-210,000: the cap changes no result. It
+/// makes a trial's VMs (with at most 10^8 long-lived ones) provably at most 2.1 x 10^8, so
+/// that every count of them fits in a `u32`, and bounds the memory of a trial's deferred VM
+/// ends (16 bytes each, see [`crate::usage`]) at about 1.9 GB with a trace's 10^7 rows. The
+/// hourly caps alone do not bound the sum: each allows 40 arrivals above its mean however
+/// small, over up to 885,000 hours and any number of fleets.
+pub const MAX_TRIAL_ARRIVALS: u64 = 110_000_000;
 
 impl Generator {
     /// Prepares the generator (local hours and weekdays of every hour are computed once).
@@ -445,7 +448,7 @@ impl Generator {
                 }
             };
             // The cap is at least the mean plus 40, so most draws need not compute it. The
-            // count is a whole number from 0 to about 1.0013e9 (the cap of a mean of 10^9) and
+            // count is a whole number from 0 to about 1.004e8 (the cap of a mean of 10^8) and
             // at most the budget (exact in an f64), so the conversion is exact.
             let lambda = lambda.min(MAX_ARRIVALS);
             let n = if n > lambda + 40.0 {

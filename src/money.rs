@@ -26,6 +26,28 @@ pub fn parse_decimal(text: &str, signed: bool) -> Option<Decimal> {
     Decimal::from_str_exact(text).ok()
 }
 
+/// The most significant digits, and the most decimal places, of an amount a scenario may
+/// write: 28 digits always fit a decimal's 96-bit coefficient (up to about 7.9 x 10^28) and
+/// its scale (at most 28 places), so an amount is kept exactly as written or refused, never
+/// rounded.
+pub const MAX_DIGITS: usize = 28;
+
+/// Whether a plain decimal (`"0.152"`, a TOML number's digits `1_000.5`; an optional sign)
+/// has more than [`MAX_DIGITS`] significant digits (from the first non-zero digit to the last
+/// written, trailing zeros included) or decimal places. Text in another form (an exponent,
+/// letters) is not judged here: it is `false`.
+pub fn too_many_digits(text: &str) -> bool {
+    let clean: String = text.chars().filter(|&c| c != '_').collect();
+    let body = clean.trim_start_matches(['+', '-']);
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if !(int.bytes().chain(frac.bytes())).all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let all = format!("{int}{frac}");
+    let significant = all.trim_start_matches('0').len();
+    significant > MAX_DIGITS || frac.len() > MAX_DIGITS
+}
+
 /// Parses the literal text of a TOML number (`1_000.5`, `2e3`, `0.152`) into an exact decimal:
 /// the value the user wrote, not the nearest binary float.
 pub fn parse_toml_number(text: &str) -> Option<Decimal> {
@@ -100,6 +122,19 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str_exact(s).unwrap()
+    }
+
+    #[test]
+    fn amounts_hold_28_significant_digits_and_28_places() {
+        // 28 significant digits; then 29 (a 29th decimal, or a trailing zero kept as written).
+        assert!(!too_many_digits("0.1234567890123456789012345678"));
+        assert!(too_many_digits("0.12345678901234567890123456789"));
+        assert!(too_many_digits("1.0000000000000000000000000000"));
+        // Leading zeros are not significant, but places count: 28 places pass, 29 do not.
+        assert!(!too_many_digits("0000.0000000000000000000000000001"));
+        assert!(too_many_digits("0.00000000000000000000000000001"));
+        assert!(!too_many_digits("1_000_000.000_001"));
+        assert!(!too_many_digits("1e300"));
     }
 
     #[test]

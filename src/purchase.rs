@@ -12,7 +12,7 @@ pub mod reservation;
 pub mod subscription;
 
 use crate::charge::{Amount, Charge, ChargeKind, Horizon, Overflow, Target, Totals, Unit};
-use crate::profile::{Billing, Period};
+use crate::profile::{Billing, Payment, Period};
 use crate::scenario::{Scenario, Strategy};
 use crate::time::{HOUR, Instant};
 use crate::usage::{Change, Layout};
@@ -330,17 +330,75 @@ pub fn periods(
     first: impl Fn(Instant) -> Period,
     next: impl Fn(&Period) -> Period,
 ) -> Vec<Period> {
-    let mut out = vec![first(at)];
-    if renew {
-        loop {
-            let last = out.last().expect("one period at least");
-            if last.end >= s.end {
-                break;
+    renewals(s, at, renew, first, next).collect()
+}
+
+/// [`periods`] one at a time, so that they can be counted without being kept.
+fn renewals<'a>(
+    s: &'a Scenario,
+    at: Instant,
+    renew: bool,
+    first: impl Fn(Instant) -> Period,
+    next: impl Fn(&Period) -> Period + 'a,
+) -> impl Iterator<Item = Period> + 'a {
+    let mut coming = Some(first(at));
+    std::iter::from_fn(move || {
+        let p = coming.take()?;
+        if renew && p.end < s.end {
+            coming = Some(next(&p));
+        }
+        Some(p)
+    })
+}
+
+/// The most periods the purchases of all strategies may be laid out in together
+/// (docs/scenario.md, "Limits"): each period has its own charges and events, so a one-hour
+/// term renewed over centuries would otherwise fill memory.
+pub const MAX_PERIODS: u64 = 1_000_000;
+
+impl Purchase {
+    /// The periods the purchase is laid out in, a reservation paid in monthly instalments
+    /// counting each instalment (each is a charge of its own); counted one period at a time,
+    /// without laying the purchase out.
+    pub fn period_count(&self, ctx: &Context<'_>) -> u64 {
+        let (s, billing) = (ctx.scenario, ctx.billing());
+        let count = |n: usize| u64::try_from(n).expect("a count of periods fits in 64 bits");
+        match self {
+            Purchase::Reservation(r) => {
+                let r = &r.spec;
+                let n = count(
+                    renewals(
+                        s,
+                        r.at,
+                        r.renew,
+                        |at| reservation::first_period(billing, at, r.term),
+                        |p| reservation::renewal(billing, p, r.term),
+                    )
+                    .count(),
+                );
+                match r.payment {
+                    Payment::Monthly => {
+                        let months = r.term.months().expect("checked when read");
+                        n.saturating_mul(u64::try_from(months).expect("a term has months"))
+                    }
+                    _ => n,
+                }
             }
-            out.push(next(last));
+            Purchase::Subscription(sub) => {
+                let sub = &sub.spec;
+                count(
+                    renewals(
+                        s,
+                        sub.at,
+                        sub.renew,
+                        |at| subscription::first_period(billing, at, sub.duration),
+                        |p| subscription::renewal(billing, p, sub.duration),
+                    )
+                    .count(),
+                )
+            }
         }
     }
-    out
 }
 
 /// The hours of the grid that a period overlaps inside the horizon.

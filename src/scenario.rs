@@ -41,13 +41,13 @@ use toml::de::DeTable;
 ///   fleets' long-lived VMs (baselines, adds, trace rows) together at most
 ///   [`MAX_LONG_LIVED_VMS`] (10^8);
 /// - the mean arrivals of a trial, every drawn number at its largest, are at most
-///   [`MAX_ARRIVALS`] (10^9); the generator caps each hour's Poisson count and stops a trial
-///   at `fleet::MAX_TRIAL_ARRIVALS` (2.3 x 10^9) arrivals, which a mean of 10^9 never reaches,
-///   so every VM count of a trial fits in a `u32`;
+///   [`MAX_ARRIVALS`] (10^8); the generator caps each hour's Poisson count and stops a trial
+///   at `fleet::MAX_TRIAL_ARRIVALS` (1.1 x 10^8) arrivals, which a mean of 10^8 never reaches,
+///   so every VM count of a trial fits in a `u32` and a trial's memory stays under about 2 GB;
 /// - hourly prices <= [`MAX_HOURLY_PRICE`] (10^6), one-off prices <= [`MAX_PRICE`] (10^9).
 ///
-/// Hence a (type, zone) cell holds at most 2.4 x 10^9 VMs at once: at most 8.7 x 10^12
-/// VM-seconds an hour (fits in `u64`), but up to 8.7 x 10^20 unit-seconds an hour, more than
+/// Hence a (type, zone) cell holds at most 2.1 x 10^8 VMs at once: at most 7.6 x 10^11
+/// VM-seconds an hour (fits in `u64`), but up to 7.6 x 10^19 unit-seconds an hour, more than
 /// `u64` holds: `Engine::fill` refuses a trial whose cell-hour would leave the matching core's
 /// 64-bit unit-seconds.
 #[derive(Clone, Debug)]
@@ -194,8 +194,9 @@ impl Scenario {
 /// mistaken path (`/dev/zero`, a log file) from filling memory.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
-/// The largest trace or lifetime file capsim reads (about six million trace rows).
-pub const MAX_DATA_BYTES: u64 = 512 << 20;
+/// The largest empirical lifetime file capsim reads: 64 MiB, read as a stream, so a file of
+/// one-character lifetimes keeps at most 2^25 of them (256 MiB).
+pub const MAX_LIFETIME_BYTES: u64 = 64 << 20;
 
 /// Why a capped read failed.
 enum Capped {
@@ -265,38 +266,6 @@ impl Loader {
         self.base.join(relative)
     }
 
-    fn read_text(&self, node: &Node<'_>, what: &str) -> Result<(PathBuf, String), InputError> {
-        let relative = node.name()?;
-        let path = self.resolve(relative);
-        let bytes = read_capped(&path, MAX_DATA_BYTES).map_err(|e| match e {
-            Capped::Io(e) => node
-                .error(format!(
-                    "found {}, but {} cannot be read ({}); expected the path of {what}, relative to the scenario file",
-                    node.found(),
-                    path.display(),
-                    io_reason(&e)
-                ))
-                .with_kind(ErrorKind::Io),
-            Capped::TooLarge => node
-                .error(format!(
-                    "found {}, but {} is larger than 512 MiB; expected {what} of at most 512 MiB",
-                    node.found(),
-                    path.display()
-                ))
-                .with_kind(ErrorKind::TooLarge),
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            node.error(format!(
-                "found {}, but {} is not UTF-8 text (byte {}); expected {what}",
-                node.found(),
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ))
-            .with_kind(ErrorKind::Encoding)
-        })?;
-        Ok((path, text))
-    }
-
     pub(crate) fn trace(&self, node: &Node<'_>) -> Result<Arc<trace::TraceFile>, InputError> {
         let path = self.resolve(node.name()?);
         if let Some(t) = self.traces.lock().expect("not poisoned").get(&path) {
@@ -310,17 +279,55 @@ impl Loader {
         Ok(parsed)
     }
 
-    pub(crate) fn empirical(&self, node: &Node<'_>) -> Result<Vec<f64>, InputError> {
+    pub(crate) fn empirical(&self, node: &Node<'_>) -> Result<Arc<Vec<f64>>, InputError> {
         let path = self.resolve(node.name()?);
         if let Some(t) = self.empirical.lock().expect("not poisoned").get(&path) {
-            return Ok(t.as_ref().clone());
+            return Ok(t.clone());
         }
-        let (path, text) = self.read_text(node, "a file of lifetimes, one duration per line")?;
-        let parsed = dist::parse_empirical(&path, &text)?;
+        const WHAT: &str = "a file of lifetimes (one duration per line)";
+        let unreadable = |e: &std::io::Error| {
+            node.error(format!(
+                "found {}, but {} cannot be read ({}); expected the path of {WHAT}, relative to the scenario file",
+                node.found(),
+                path.display(),
+                io_reason(e)
+            ))
+            .with_kind(ErrorKind::Io)
+        };
+        let too_large = || {
+            node.error(format!(
+                "found {}, but {} is larger than 64 MiB; expected {WHAT} of at most 64 MiB",
+                node.found(),
+                path.display()
+            ))
+            .with_kind(ErrorKind::TooLarge)
+        };
+        let file = std::fs::File::open(&path).map_err(|e| unreadable(&e))?;
+        // A regular file's size is known before reading it; other files are counted as read.
+        if let Ok(meta) = file.metadata()
+            && meta.is_file()
+            && meta.len() > MAX_LIFETIME_BYTES
+        {
+            return Err(too_large());
+        }
+        let parsed =
+            dist::read_empirical(&path, file, MAX_LIFETIME_BYTES).map_err(|e| match e {
+                dist::EmpiricalFailure::Input(e) => e,
+                dist::EmpiricalFailure::Io(e) => unreadable(&e),
+                dist::EmpiricalFailure::NotUtf8(byte) => node
+                    .error(format!(
+                        "found {}, but {} is not UTF-8 text (byte {byte}); expected {WHAT}",
+                        node.found(),
+                        path.display(),
+                    ))
+                    .with_kind(ErrorKind::Encoding),
+                dist::EmpiricalFailure::TooLarge => too_large(),
+            })?;
+        let parsed = Arc::new(parsed);
         self.empirical
             .lock()
             .expect("not poisoned")
-            .insert(path, Arc::new(parsed.clone()));
+            .insert(path, parsed.clone());
         Ok(parsed)
     }
 }

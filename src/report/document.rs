@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 pub enum Block {
     /// A heading of level 1-3.
     Heading(u8, String),
-    /// A paragraph; `**bold**` is kept in both forms.
+    /// A paragraph of Markdown inline text: `**bold**` is kept in both forms, and a backslash
+    /// before an ASCII punctuation character shows that character as written (see
+    /// [`literal`], for names and other text from the user).
     Paragraph(String),
     /// A table: header and rows; cells after the first are right-aligned.
     Table(Vec<String>, Vec<Vec<String>>),
@@ -101,7 +103,7 @@ impl Document {
                     let _ = writeln!(out, "<h{0}>{1}</h{0}>", level + 1, escape(text));
                 }
                 Block::Paragraph(text) => {
-                    let _ = writeln!(out, "<p>{}</p>", bold(&escape(text)));
+                    let _ = writeln!(out, "<p>{}</p>", inline_html(text));
                 }
                 Block::Table(header, rows) => {
                     out.push_str("<table>\n<thead><tr>");
@@ -178,15 +180,49 @@ fn html_cell(text: &str) -> String {
     escape(&text.replace("\r\n", "\n")).replace(['\n', '\r'], "<br>")
 }
 
-/// Turns `**x**` into `<strong>x</strong>`.
-fn bold(text: &str) -> String {
+/// Text from the user (a strategy's name) to place in a [`Block::Paragraph`] as written: the
+/// characters that can start Markdown inline markup (emphasis, code, links, HTML, entities,
+/// strikethrough, table pipes, escapes) get a backslash, which CommonMark shows as the
+/// character itself, so `a|b<script>` or `**x**` can neither become markup in `report.md` nor
+/// end the paragraph's bold; the HTML form shows the characters, escaped. Others (`-`, `.`)
+/// stay as they are: they matter only at the start of a line, where no name is put.
+pub fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for (i, part) in text.split("**").enumerate() {
-        if i % 2 == 1 {
-            let _ = write!(out, "<strong>{part}</strong>");
-        } else {
-            out.push_str(part);
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~'
+        ) {
+            out.push('\\');
         }
+        out.push(c);
+    }
+    out
+}
+
+/// A paragraph's text as HTML: `**` opens and closes `<strong>`, a backslash-escaped
+/// character is shown as written, and everything is HTML-escaped.
+fn inline_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut strong = false;
+    let mut chars = text.chars().peekable();
+    let mut plain = [0u8; 4];
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek().is_some_and(char::is_ascii_punctuation) => {
+                let next = chars.next().expect("peeked");
+                out.push_str(&escape(next.encode_utf8(&mut plain)));
+            }
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                out.push_str(if strong { "</strong>" } else { "<strong>" });
+                strong = !strong;
+            }
+            c => out.push_str(&escape(c.encode_utf8(&mut plain))),
+        }
+    }
+    if strong {
+        out.push_str("</strong>");
     }
     out
 }
@@ -222,6 +258,24 @@ mod tests {
         assert!(html.contains("<p><strong>a</strong> is &lt; b</p>"));
         assert!(html.contains("<td>a|b</td><td>1</td>"));
         assert!(html.contains("<title>T &amp; co</title>"));
+    }
+
+    #[test]
+    fn a_name_in_a_paragraph_is_shown_as_written() {
+        let name = "a|b<script>x</script>**_-1y";
+        let mut d = Document::default();
+        d.push(Block::Paragraph(format!(
+            "**{} is cheapest**",
+            literal(name)
+        )));
+        // CommonMark shows each backslash-escaped punctuation character as itself.
+        assert_eq!(
+            d.markdown(),
+            "# \n\n**a\\|b\\<script\\>x\\</script\\>\\*\\*\\_-1y is cheapest**\n\n"
+        );
+        assert!(d.html().contains(
+            "<p><strong>a|b&lt;script&gt;x&lt;/script&gt;**_-1y is cheapest</strong></p>"
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The report of a run in a planner's words: a verdict with its uncertainty, the strategy
 //! table, the cash view, the charts and the scenario's key inputs (docs/spec.md, section 8).
 
-use super::document::{Block, Document};
+use super::document::{Block, Document, literal};
 use super::outputs::RunView;
 use super::results::{RunStats, StrategyStats};
 use super::summary::{money, percent_or_dash};
@@ -24,7 +24,7 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
             Some((_, other)) => format!(
                 "**Pay-as-you-go has the lowest expected cost: {} {cur} over the horizon.** None of the strategies saves money on average; the cheapest of them, {}, costs {} {cur} more.",
                 money(payg.total.mean),
-                other.name,
+                literal(&other.name),
                 money((other.total.mean - payg.total.mean).max(0.0))
             ),
             None => format!(
@@ -46,7 +46,7 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
         };
         out.push(format!(
             "**{} is cheapest in {} of trials and saves{share} against pay-as-you-go**: {} {cur} on average over the horizon, in {} of trials.",
-            best.name,
+            literal(&best.name),
             percent(best.p_cheapest),
             money(sv.mean),
             percent(sv.share_saving)
@@ -68,12 +68,13 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
         out.push(if e.tied {
             format!(
                 "{} and {} cost exactly the same in every trial: choose between them on other grounds.",
-                e.best, e.runner_up
+                literal(&e.best),
+                literal(&e.runner_up)
             )
         } else if e.decided {
             format!(
                 "The runner-up, {}, costs {} {cur} more on average (95% CI +/- {}): {} trials are enough to tell them apart.",
-                e.runner_up,
+                literal(&e.runner_up),
                 money(e.diff_mean),
                 money(e.diff_ci95_half_width),
                 summary.trials
@@ -82,8 +83,8 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
             format!(
                 "Warning: {} trials do not tell {} from {}: the mean difference, {} {cur}, has a 95% CI of +/- {}, which includes zero. Run more trials before deciding between them.",
                 summary.trials,
-                e.best,
-                e.runner_up,
+                literal(&e.best),
+                literal(&e.runner_up),
                 money(e.diff_mean),
                 money(e.diff_ci95_half_width)
             )

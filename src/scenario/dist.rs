@@ -563,7 +563,7 @@ impl Lifetime {
     /// Reads `[fleet.lifetime]`; an empirical file is read by `load_empirical`.
     pub fn read(
         table: &Table<'_>,
-        load_empirical: impl FnOnce(&Node<'_>) -> Result<Vec<f64>, InputError>,
+        load_empirical: impl FnOnce(&Node<'_>) -> Result<std::sync::Arc<Vec<f64>>, InputError>,
     ) -> Result<Lifetime, InputError> {
         let dist_node = table.req(
             "dist",
@@ -615,19 +615,58 @@ impl Lifetime {
                 value: duration("value", Domain::Seconds)?,
             },
             _ => Lifetime::Empirical {
-                seconds: std::sync::Arc::new(load_empirical(
-                    &table.req("file", "the path of a file of durations")?,
-                )?),
+                seconds: load_empirical(&table.req("file", "the path of a file of durations")?)?,
             },
         })
     }
 }
 
-/// Parses an empirical lifetime file: one duration per line (`"6h"`, or a plain number of
-/// seconds); blank lines and lines starting with `#` are skipped.
-pub fn parse_empirical(file: &std::path::Path, text: &str) -> Result<Vec<f64>, InputError> {
+/// Why an empirical lifetime file was not read.
+#[derive(Debug)]
+pub enum EmpiricalFailure {
+    /// A line that is not a lifetime, or a file without any.
+    Input(InputError),
+    /// The file could not be read.
+    Io(std::io::Error),
+    /// A byte that is not UTF-8, at this offset of the file.
+    NotUtf8(usize),
+    /// More than the cap of bytes.
+    TooLarge,
+}
+
+/// Reads an empirical lifetime file of at most `cap` bytes as a stream: one duration per line
+/// (`"6h"`, or a plain number of seconds); blank lines and lines starting with `#` are
+/// skipped. Only the line being read is kept as text, so memory is the 8 bytes of each
+/// lifetime kept (and one line, at most `cap` bytes).
+pub fn read_empirical(
+    file: &std::path::Path,
+    reader: impl std::io::Read,
+    cap: u64,
+) -> Result<Vec<f64>, EmpiricalFailure> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(reader.take(cap.saturating_add(1)));
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    let mut bytes = Vec::new();
+    let mut offset: u64 = 0;
+    for i in 0.. {
+        bytes.clear();
+        let n = reader
+            .read_until(b'\n', &mut bytes)
+            .map_err(EmpiricalFailure::Io)?;
+        if n == 0 {
+            break;
+        }
+        let line_start = offset;
+        offset += n as u64;
+        if offset > cap {
+            return Err(EmpiricalFailure::TooLarge);
+        }
+        let line = std::str::from_utf8(&bytes).map_err(|e| {
+            let at = usize::try_from(line_start).expect("at most the cap of bytes");
+            EmpiricalFailure::NotUtf8(at + e.valid_up_to())
+        })?;
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
         let t = line.trim();
         if t.is_empty() || t.starts_with('#') {
             continue;
@@ -641,7 +680,7 @@ pub fn parse_empirical(file: &std::path::Path, text: &str) -> Result<Vec<f64>, I
         match seconds {
             Some(s) => out.push(s),
             None => {
-                return Err(InputError {
+                return Err(EmpiricalFailure::Input(InputError {
                     kind: ErrorKind::OutOfRange,
                     file: file.to_path_buf(),
                     location: Some((i + 1, line.find(t).unwrap_or(0) + 1)),
@@ -649,15 +688,15 @@ pub fn parse_empirical(file: &std::path::Path, text: &str) -> Result<Vec<f64>, I
                     message: format!(
                         "found \"{t}\", expected a lifetime from 0 to 100 years: a duration in s, min, h, d or w such as \"6h\", or a number of seconds"
                     ),
-                });
+                }));
             }
         }
     }
     if out.is_empty() {
-        return Err(InputError::file(
+        return Err(EmpiricalFailure::Input(InputError::file(
             file,
             "found no lifetimes, expected one duration per line such as \"6h\"",
-        ));
+        )));
     }
     Ok(out)
 }

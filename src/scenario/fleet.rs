@@ -307,7 +307,7 @@ pub const MAX_LONG_LIVED_VMS: f64 = 100_000_000.0;
 
 /// The most VMs that may arrive in a trial, across all fleets: the largest mean number of
 /// arrivals, each uncertain number at its largest value.
-pub const MAX_ARRIVALS: f64 = 1_000_000_000.0;
+pub const MAX_ARRIVALS: f64 = 100_000_000.0;
 
 /// Billing hours in a year of 365.25 days.
 const HOURS_PER_YEAR: f64 = (time::YEAR_SECONDS / time::HOUR) as f64;
@@ -344,7 +344,7 @@ impl Volume {
                 String::new()
             };
             return Err(node.error(format!(
-                "found arrivals whose mean may reach {} VMs in a trial{others}, expected at most 1,000,000,000 a trial across all fleets (counting rate_per_hour, the weights, rate multipliers and growth_per_year at their largest, over the horizon and the warm-up): lower them or shorten the horizon",
+                "found arrivals whose mean may reach {} VMs in a trial{others}, expected at most 100,000,000 a trial across all fleets (counting rate_per_hour, the weights, rate multipliers and growth_per_year at their largest, over the horizon and the warm-up): lower them or shorten the horizon",
                 count_text(bound)
             ))
             .with_kind(ErrorKind::OutOfRange));

@@ -299,6 +299,22 @@ impl<'a> Node<'a> {
             "an amount from 0 to {} such as \"0.152\" or \"1000\" (digits with an optional decimal point)",
             thousands(max)
         );
+        let written = match self.value {
+            DeValue::String(s) => Some(&**s),
+            DeValue::Integer(i) => Some(i.as_str()),
+            DeValue::Float(f) => Some(f.as_str()),
+            _ => None,
+        };
+        // A decimal holds 28 digits in every case: more would be refused as out of range (or
+        // rounded), so the message says so.
+        if written.is_some_and(money::too_many_digits) {
+            return Err(self.out_of_range(format!(
+                "an amount from 0 to {} with at most {} significant digits and {} decimal places (what an exact decimal holds)",
+                thousands(max),
+                money::MAX_DIGITS,
+                money::MAX_DIGITS
+            )));
+        }
         let value = match self.value {
             DeValue::String(s) => money::parse_decimal(s, false),
             DeValue::Integer(_) | DeValue::Float(_) => self.decimal(),

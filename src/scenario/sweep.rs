@@ -319,10 +319,16 @@ fn plain_text(n: &Node<'_>) -> String {
     }
 }
 
+/// What a range's `from`, `to` and `step` may be: numbers an exact decimal holds.
+const EXACT_NUMBER: &str = "a decimal number from -79,228,162,514,264,337,593,543,950,335 to 79,228,162,514,264,337,593,543,950,335 (about 7.9e28) with at most 28 decimal places, what an exact decimal holds";
+
 fn range(t: &Table<'_>) -> Result<Vec<Value>, InputError> {
     let number = |key: &str| -> Result<(Decimal, bool), InputError> {
         let n = t.req(key, "a number")?;
-        let d = n.decimal().ok_or_else(|| n.expected("a number"))?;
+        if !n.is_number() {
+            return Err(n.wrong_type("a number"));
+        }
+        let d = n.decimal().ok_or_else(|| n.out_of_range(EXACT_NUMBER))?;
         Ok((d, matches!(n.value, DeValue::Integer(_))))
     };
     let (from, from_int) = number("from")?;

@@ -141,9 +141,10 @@ fn subscriptions_past_32_bits_in_one_cell_carry_every_vm() {
 
 #[test]
 fn the_most_vms_a_cell_holds_meet_subscriptions_bought_mid_hour_exactly() {
-    // A trial holds fewer than 2.4e9 VMs; here all of them run in one cell for the hour, past
-    // i32::MAX, and 215 x 10,000,000 = 2.15e9 instances (also past i32::MAX, as one change)
-    // are subscribed at 00:30. Carried: 2.15e9 VMs x 1,800 s. Pay-as-you-go: 2.4e9 VMs for the
+    // A trial holds at most 2.1e8 VMs (docs/scenario.md, "Limits"); the usage arrays and
+    // matching are held to more: 2.4e9 VMs run in one cell for the hour, past i32::MAX, and
+    // 215 x 10,000,000 = 2.15e9 instances (also past i32::MAX, as one change) are subscribed
+    // at 00:30. Carried: 2.15e9 VMs x 1,800 s. Pay-as-you-go: 2.4e9 VMs for the
     // first half hour and the 0.25e9 not carried for the second, at 1 an hour:
     // 1.2e9 + 0.125e9 = 1,325,000,000.
     let (_dir, s) = load_text("s.toml", &subscribed(1, 215, "2026-01-01T00:30:00Z"));

@@ -199,6 +199,20 @@ fn prices_counts_and_units_have_ranges() {
             "{file}:8:15: instance_type[\"m\"].payg_hourly: found \"7922816251426433759354395033\", expected an amount from 0 to 1,000,000 such as \"0.152\" or \"1000\" (digits with an optional decimal point)",
         ),
         (
+            "a price of 29 significant digits",
+            "payg_hourly = \"0.152\"",
+            "payg_hourly = \"0.12345678901234567890123456789\"",
+            ErrorKind::OutOfRange,
+            "{file}:8:15: instance_type[\"m\"].payg_hourly: found \"0.12345678901234567890123456789\", expected an amount from 0 to 1,000,000 with at most 28 significant digits and 28 decimal places (what an exact decimal holds)",
+        ),
+        (
+            "a price of 29 decimal places written as a TOML number",
+            "payg_hourly = \"0.152\"",
+            "payg_hourly = 0.00000000000000000000000000001",
+            ErrorKind::OutOfRange,
+            "{file}:8:15: instance_type[\"m\"].payg_hourly: found 0.00000000000000000000000000001, expected an amount from 0 to 1,000,000 with at most 28 significant digits and 28 decimal places (what an exact decimal holds)",
+        ),
+        (
             "an hourly price a cent past its limit",
             "payg_hourly = \"0.152\"",
             "payg_hourly = \"1000000.01\"",
@@ -404,8 +418,8 @@ fn the_largest_distribution_parameters_are_accepted() {
 }
 
 /// The arrival bound of a fleet without warm-up or growth is rate x weight x multipliers x
-/// (hours + 2): 1000 days are 24,000 hours, so 1,000,000,000 / 24,002 = 41,663.19 arrivals an
-/// hour is the most.
+/// (hours + 2): 1000 days are 24,000 hours, so 100,000,000 / 24,002 = 4,166.32 arrivals an hour
+/// is the most.
 #[test]
 fn the_arrivals_of_a_trial_are_bounded() {
     let text = |rate: u32| {
@@ -413,13 +427,13 @@ fn the_arrivals_of_a_trial_are_bounded() {
             .replace("horizon = \"30d\"", "horizon = \"1000d\"")
             .replace("baseline = 4", "baseline = 4\nwarm_start = false")
     };
-    accepted(&text(41_663));
-    let (kind, message) = refusal(&text(41_664));
+    accepted(&text(4_166));
+    let (kind, message) = refusal(&text(4_167));
     assert_eq!(kind, ErrorKind::OutOfRange);
-    // 41,664 x 24,002 = 1,000,019,328.
+    // 4,167 x 24,002 = 100,016,334.
     assert_eq!(
         message,
-        "{file}:17:1: fleet[\"web\"].arrivals: found arrivals whose mean may reach 1,000,019,328 VMs in a trial, expected at most 1,000,000,000 a trial across all fleets (counting rate_per_hour, the weights, rate multipliers and growth_per_year at their largest, over the horizon and the warm-up): lower them or shorten the horizon"
+        "{file}:17:1: fleet[\"web\"].arrivals: found arrivals whose mean may reach 100,016,334 VMs in a trial, expected at most 100,000,000 a trial across all fleets (counting rate_per_hour, the weights, rate multipliers and growth_per_year at their largest, over the horizon and the warm-up): lower them or shorten the horizon"
     );
 }
 
@@ -570,6 +584,58 @@ fn an_empty_trace_leaves_no_zone_and_says_so() {
     );
 }
 
+/// An empirical lifetime file is read as a stream up to 64 MiB: exactly 64 MiB is read (and
+/// every lifetime kept), one byte more is refused, and so is an endless file.
+#[test]
+fn lifetime_files_are_read_up_to_64_mib() {
+    use capsim::scenario::FleetKind;
+    use capsim::scenario::dist::Lifetime;
+    let text = replaced("dist = \"exponential\"", "dist = \"empirical\"")
+        .replace("mean = \"6h\"", "file = \"l.txt\"");
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(&scenario, &text).unwrap();
+    let lifetimes = dir.path().join("l.txt");
+    // 64 MiB = 67,108,864 bytes: 13,421,772 lines "3600\n" (67,108,860 bytes) and a comment
+    // line "#xy\n" of the last 4.
+    let cap = 64usize << 20;
+    let lines = cap / 5;
+    let mut bytes = "3600\n".repeat(lines).into_bytes();
+    bytes.extend_from_slice(b"#xy\n");
+    assert_eq!(bytes.len(), cap);
+    std::fs::write(&lifetimes, &bytes).unwrap();
+    let s = Scenario::load(&scenario).unwrap_or_else(|e| panic!("{e}"));
+    let FleetKind::Synthetic(syn) = &s.fleets[0].kind else {
+        panic!("a synthetic fleet")
+    };
+    let Some(Lifetime::Empirical { seconds }) = &syn.lifetime else {
+        panic!("empirical lifetimes")
+    };
+    assert_eq!(seconds.len(), 13_421_772);
+    assert!(seconds.iter().all(|&v| v == 3600.0));
+    let refused = || {
+        let e = Scenario::load(&scenario).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::TooLarge);
+        e.to_string()
+    };
+    let message = |name: &str, path: &std::path::Path| {
+        format!(
+            "{}:20:8: fleet[\"web\"].lifetime.file: found \"{name}\", but {} is larger than 64 MiB; expected a file of lifetimes (one duration per line) of at most 64 MiB",
+            scenario.display(),
+            path.display()
+        )
+    };
+    bytes.push(b'\n');
+    std::fs::write(&lifetimes, &bytes).unwrap();
+    assert_eq!(refused(), message("l.txt", &lifetimes));
+    // A stream has no size to check first: it is refused once 64 MiB have been read.
+    std::fs::write(&scenario, text.replace("l.txt", "/dev/zero")).unwrap();
+    assert_eq!(
+        refused(),
+        message("/dev/zero", std::path::Path::new("/dev/zero"))
+    );
+}
+
 #[test]
 fn files_are_read_up_to_16_mib_of_utf8() {
     let dir = tempfile::tempdir().unwrap();
@@ -612,6 +678,12 @@ fn sweeps_are_bounded() {
             "'fleet[\"web\"].baseline' = { from = -7e28, to = 7e28, step = 1e28 }",
             ErrorKind::OutOfRange,
             "{file}:31:27: sweep.\"fleet[\\\"web\\\"].baseline\": found a range from -70000000000000000000000000000 to 70000000000000000000000000000, whose span is beyond what an exact decimal holds (about 7.9e28), expected from and to closer together",
+        ),
+        (
+            "a range from a number no decimal holds",
+            "'fleet[\"web\"].baseline' = { from = 1e300, to = 1e301, step = 1 }",
+            ErrorKind::OutOfRange,
+            "{file}:31:36: sweep.\"fleet[\\\"web\\\"].baseline\".from: found 1e300, expected a decimal number from -79,228,162,514,264,337,593,543,950,335 to 79,228,162,514,264,337,593,543,950,335 (about 7.9e28) with at most 28 decimal places, what an exact decimal holds",
         ),
         (
             "a range whose step count overflows a decimal",
@@ -831,4 +903,122 @@ proptest! {
             prop_assert!(!e.message.is_empty());
         }
     }
+}
+
+/// Two always-on VMs at 1 an hour for 30 days (720 hours, to 2026-01-31); strategy `ri`
+/// reserves both with a one-hour term bought at `AT` and renewed to the horizon's end; each
+/// further strategy reserves one the same way from its own instant.
+fn renewed_hours(ri_at: &str, others: &[(&str, &str)]) -> String {
+    let mut text = format!(
+        r#"[scenario]
+name = "p"
+start = "2026-01-01T00:00:00Z"
+horizon = "30d"
+
+[[instance_type]]
+name = "m"
+payg_hourly = "1"
+[instance_type.reserved.1h]
+all_upfront = "0.5"
+
+[[fleet]]
+name = "two"
+instance_type = "m"
+baseline = 2
+
+[[strategy]]
+name = "ri"
+[[strategy.reserve]]
+instance_type = "m"
+count = 2
+term = "1h"
+payment = "all_upfront"
+at = "{ri_at}"
+renew = true
+"#
+    );
+    for (name, at) in others {
+        text.push_str(&format!(
+            "\n[[strategy]]\nname = \"{name}\"\n[[strategy.reserve]]\ninstance_type = \"m\"\ncount = 1\nterm = \"1h\"\npayment = \"all_upfront\"\nat = \"{at}\"\nrenew = true\n"
+        ));
+    }
+    text
+}
+
+/// A one-hour term renewed from `at` to the horizon's end (2026-01-31T00:00:00Z) has one
+/// period per hour between them: 1,000,000 hours before the end is 1912-01-03T08:00:00Z.
+#[test]
+fn the_periods_of_all_purchases_are_bounded() {
+    use capsim::engine::Engine;
+    use capsim::error::Error;
+    // The largest accepted: 1,000,000 periods, each with its upfront charge; 720 of them lie
+    // in the horizon and cover both VMs, so the strategy's amortized total is
+    // 720 x 2 x 0.5 = 720 against pay-as-you-go's 720 x 2 x 1 = 1,440.
+    let (_dir, s) = load_text("s.toml", &renewed_hours("1912-01-03T08:00:00Z", &[]));
+    let s = s.unwrap_or_else(|e| panic!("{e}"));
+    let engine = Engine::new(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(engine.plans[1].charges.len(), 1_000_000);
+    let mut ws = engine.workspace();
+    let bills = engine.trial(s.seed, 0, &mut ws).unwrap();
+    assert_eq!(bills[0].amortized_total, super::common::d("1440"));
+    assert_eq!(bills[1].amortized_total, super::common::d("720"));
+    drop(engine);
+    let refused = |text: &str| -> String {
+        let (dir, s) = load_text("s.toml", text);
+        let s = s.unwrap_or_else(|e| panic!("{e}"));
+        match Engine::new(&s) {
+            Err(Error::Input(e)) => {
+                assert_eq!(e.kind, ErrorKind::OutOfRange);
+                e.to_string()
+                    .replace(&dir.path().join("s.toml").display().to_string(), "{file}")
+            }
+            Err(e) => panic!("not an input error: {e}"),
+            Ok(_) => panic!("must be refused"),
+        }
+    };
+    // One hour earlier: one period too many.
+    assert_eq!(
+        refused(&renewed_hours("1912-01-03T07:00:00Z", &[])),
+        "{file}: strategy[\"ri\"].reserve[0]: found a purchase laid out in 1,000,001 periods, expected at most 1,000,000 periods across all strategies (each has its own charges and events): renew over a shorter span, or buy longer terms or fewer entries"
+    );
+    // 600,000 periods (from 1957-08-21T00:00:00Z) and 400,001 (from 1980-06-14T07:00:00Z) in
+    // two strategies: the second passes the limit.
+    assert_eq!(
+        refused(&renewed_hours(
+            "1957-08-21T00:00:00Z",
+            &[("later", "1980-06-14T07:00:00Z")]
+        )),
+        "{file}: strategy[\"later\"].reserve[0]: found a purchase laid out in 400,001 periods, which bring the periods of all strategies to 1,000,001, expected at most 1,000,000 periods across all strategies (each has its own charges and events): renew over a shorter span, or buy longer terms or fewer entries"
+    );
+}
+
+/// A reservation paid in monthly instalments counts each instalment: a one-year term (12
+/// instalments) renewed yearly from 1900 to 2026-01-31 has 127 periods (1900 to 2027), 1,524
+/// instalments; 657 such entries make 1,001,268, one entry fewer 999,744.
+#[test]
+fn monthly_instalments_count_as_periods() {
+    use capsim::engine::Engine;
+    use capsim::error::Error;
+    let text = |entries: usize| {
+        let mut t = String::from(
+            "[scenario]\nname = \"p\"\nstart = \"2026-01-01T00:00:00Z\"\nhorizon = \"30d\"\n\n[[instance_type]]\nname = \"m\"\npayg_hourly = \"1\"\n[instance_type.reserved.1y]\nall_upfront = \"1\"\n\n[[fleet]]\nname = \"one\"\ninstance_type = \"m\"\nbaseline = 1\n\n[[strategy]]\nname = \"ri\"\n",
+        );
+        for _ in 0..entries {
+            t.push_str("[[strategy.reserve]]\ninstance_type = \"m\"\ncount = 1\nterm = \"1y\"\npayment = \"monthly\"\nat = \"1900-01-01T00:00:00Z\"\nrenew = true\n");
+        }
+        t
+    };
+    let (_dir, s) = load_text("s.toml", &text(656));
+    let s = s.unwrap_or_else(|e| panic!("{e}"));
+    assert!(Engine::new(&s).is_ok());
+    let (dir, s) = load_text("s.toml", &text(657));
+    let s = s.unwrap_or_else(|e| panic!("{e}"));
+    let Err(Error::Input(e)) = Engine::new(&s) else {
+        panic!("must be refused")
+    };
+    assert_eq!(
+        e.to_string()
+            .replace(&dir.path().join("s.toml").display().to_string(), "{file}"),
+        "{file}: strategy[\"ri\"].reserve[656]: found a purchase laid out in 1,524 periods (counting each monthly instalment), which bring the periods of all strategies to 1,001,268, expected at most 1,000,000 periods across all strategies (each has its own charges and events): renew over a shorter span, or buy longer terms or fewer entries"
+    );
 }

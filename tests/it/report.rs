@@ -221,3 +221,30 @@ fn a_scenario_without_strategies_says_so() {
         "{md}"
     );
 }
+
+#[test]
+fn a_strategy_name_in_the_verdict_is_shown_as_written() {
+    // `ri` costs 3,000 against pay-as-you-go's 8,760 in every trial, so the verdict names it;
+    // renamed, its name must stay text in report.md (escaped as the tables escape it) and in
+    // report.html.
+    let dir = tempfile::tempdir().unwrap();
+    let name = "a|b<script>x</script>";
+    run(
+        &CASH.replace("name = \"ri\"", &format!("name = \"{name}\"")),
+        dir.path(),
+    );
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        md.contains("**a\\|b\\<script\\>x\\</script\\> is cheapest in 100.0% of trials"),
+        "{md}"
+    );
+    // Outside the fenced block of inputs (where Markdown shows text as written), no tag.
+    let prose = &md[..md.find("```").expect("the inputs block")];
+    assert!(!prose.contains("<script>"), "{md}");
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(
+        html.contains("<strong>a|b&lt;script&gt;x&lt;/script&gt; is cheapest in 100.0% of trials"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"));
+}
