@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorKind, InputError};
 use crate::fleet::Generator;
 use crate::matching::{self, HourSink, Matched, NoHours, Scratch, Shortcut};
 use crate::profile::Payment;
-use crate::purchase::{Context, MAX_PERIODS, Plan, Purchase};
+use crate::purchase::{Context, MAX_PERIODS, MAX_PLAN_HOURS, Plan, Purchase};
 use crate::scenario::Scenario;
 use crate::time::HOUR;
 use crate::usage::{ChangeRecorder, Layout, Usage};
@@ -52,12 +52,13 @@ impl<'s> Engine<'s> {
             layout: &layout,
         };
         Engine::check_periods(&ctx)?;
+        Engine::check_hour_arrays(&ctx)?;
         let mut plans = vec![Plan::payg()];
         for st in &scenario.strategies {
             plans.push(Plan::new(&ctx, st).map_err(|e| {
                 Error::Input(InputError::file(
                     &scenario.file,
-                    format!("strategy \"{}\": {e}; lower its counts or prices", st.name),
+                    format!("strategy \"{}\": {e}", st.name),
                 ))
             })?);
         }
@@ -108,6 +109,41 @@ impl<'s> Engine<'s> {
                         ),
                     }));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a scenario whose plans would hold more than [`MAX_PLAN_HOURS`] hourly numbers
+    /// (one per billing hour for each reservation entry and each subscribed cell), naming the
+    /// strategy that passes the limit.
+    fn check_hour_arrays(ctx: &Context<'_>) -> Result<(), Error> {
+        let (s, hours) = (ctx.scenario, ctx.layout.hours as u64);
+        let mut total: u64 = 0;
+        for st in &s.strategies {
+            let mut cells: Vec<usize> = st
+                .subscribes
+                .iter()
+                .filter_map(|sub| ctx.layout.cell(sub.instance_type, sub.zone))
+                .collect();
+            cells.sort_unstable();
+            cells.dedup();
+            let arrays = (st.reserves.len() + cells.len()) as u64;
+            total = total.saturating_add(arrays.saturating_mul(hours));
+            if total > MAX_PLAN_HOURS {
+                return Err(Error::Input(InputError {
+                    kind: ErrorKind::OutOfRange,
+                    file: s.file.clone(),
+                    location: None,
+                    path: Some(format!("strategy[{:?}]", st.name)),
+                    message: format!(
+                        "found {} reservation entries and subscribed (type, zone) pairs over {} billing hours, which bring the hourly capacity and cover of all strategies to {} numbers, expected at most {}: shorten the horizon or use fewer entries",
+                        grouped(arrays),
+                        grouped(hours),
+                        grouped(total),
+                        grouped(MAX_PLAN_HOURS)
+                    ),
+                }));
             }
         }
         Ok(())

@@ -66,6 +66,43 @@ impl Purchase {
     }
 }
 
+/// The most hour entries of reservation capacity and subscription cover the plans of a
+/// scenario hold in all (each reservation entry and each subscribed cell of a strategy is one
+/// number per billing hour).
+pub const MAX_PLAN_HOURS: u64 = 50_000_000;
+
+/// The most hourly-fee payments one strategy's reservations are settled in (one charge each,
+/// per reservation): a tiny `auto_deduct_threshold` against large fees pays every hour.
+pub const MAX_FEE_PAYMENTS: usize = 2_000_000;
+
+/// Why a strategy cannot be laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutError {
+    /// An amount left the exact range of money.
+    Overflow(Overflow),
+    /// Its hourly fees would be paid in more than [`MAX_FEE_PAYMENTS`] payments.
+    TooManyPayments,
+}
+
+impl From<Overflow> for LayoutError {
+    fn from(e: Overflow) -> Self {
+        LayoutError::Overflow(e)
+    }
+}
+
+impl std::fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LayoutError::Overflow(e) => write!(f, "{e}; lower its counts or prices"),
+            LayoutError::TooManyPayments => write!(
+                f,
+                "its reservations' hourly fees would be paid in more than {} payments (one a charge); raise [billing] auto_deduct_threshold or buy fewer entries",
+                crate::money::display_grouped(Decimal::from(MAX_FEE_PAYMENTS), 0)
+            ),
+        }
+    }
+}
+
 /// What a purchase is laid out against: the scenario and its hour grid.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
@@ -214,7 +251,7 @@ impl Plan {
     }
 
     /// Lays a strategy out on the hour grid.
-    pub fn new(ctx: &Context<'_>, strategy: &Strategy) -> Result<Plan, Overflow> {
+    pub fn new(ctx: &Context<'_>, strategy: &Strategy) -> Result<Plan, LayoutError> {
         let mut plan = Plan::empty(&strategy.name);
         plan.append(ctx, Purchase::of_strategy(strategy))?;
         Ok(plan)
@@ -222,7 +259,7 @@ impl Plan {
 
     /// Adds purchases (in time order, none before those held) and lays the plan out again:
     /// they are matched after every purchase already held, in the order given.
-    pub fn append(&mut self, ctx: &Context<'_>, bought: Vec<Purchase>) -> Result<(), Overflow> {
+    pub fn append(&mut self, ctx: &Context<'_>, bought: Vec<Purchase>) -> Result<(), LayoutError> {
         let first = self.purchases.len();
         if self.batches == 1 {
             self.first_appended = first;
@@ -291,7 +328,7 @@ impl Plan {
 
     /// Sorts what the purchases laid out, builds the subscription covers and settles the hourly
     /// fees into charges.
-    fn finish(&mut self, ctx: &Context<'_>) -> Result<(), Overflow> {
+    fn finish(&mut self, ctx: &Context<'_>) -> Result<(), LayoutError> {
         let s = ctx.scenario;
         self.pools.sort_by_key(|p| p.order);
         self.subscribed.sort_by_key(|(c, _)| *c);
@@ -421,7 +458,7 @@ fn secs(v: i64) -> u64 {
 /// The hourly fees of every purchase as charges: paid on the monthly bill, or at the end of
 /// the first hour in which the unpaid fees of all purchases reach the auto-deduction threshold
 /// (docs/spec.md, section 5); fees of seconds after the horizon are owed after it.
-fn settle_fees(ctx: &Context<'_>, fees: &[FeeAccrual]) -> Result<Vec<Charge>, Overflow> {
+fn settle_fees(ctx: &Context<'_>, fees: &[FeeAccrual]) -> Result<Vec<Charge>, LayoutError> {
     let (s, layout) = (ctx.scenario, ctx.layout);
     let mut out = Vec::new();
     if fees.is_empty() {
@@ -465,19 +502,27 @@ fn settle_fees(ctx: &Context<'_>, fees: &[FeeAccrual]) -> Result<Vec<Charge>, Ov
             segments.push((open, hours.end, layout.bill_dates[m]));
         }
     }
+    // Segments are in hour order and do not overlap: a period's are those from the first that
+    // ends after its first hour to the last that starts before its end.
+    let overlapping = |hours: &std::ops::Range<usize>| {
+        let from = segments.partition_point(|&(_, end, _)| end <= hours.start);
+        let to = segments.partition_point(|&(first, _, _)| first < hours.end);
+        from..to.max(from)
+    };
+    let payments: usize = fees
+        .iter()
+        .map(|f| overlapping(&hours_of(layout, &f.period)).len())
+        .sum();
+    if payments > MAX_FEE_PAYMENTS {
+        return Err(LayoutError::TooManyPayments);
+    }
     for f in fees {
         let hours = hours_of(layout, &f.period);
         let target = Target::Purchase {
             purchase: f.purchase,
             period: f.period_index,
         };
-        // Segments are in hour order and do not overlap: start at the first that ends after
-        // the period's first hour, stop at the first that starts after its last.
-        let from_segment = segments.partition_point(|&(_, end, _)| end <= hours.start);
-        for &(first, end, paid_at) in &segments[from_segment..] {
-            if first >= hours.end {
-                break;
-            }
+        for &(first, end, paid_at) in &segments[overlapping(&hours)] {
             let from = layout.hour_span(first).0;
             let to = layout.hour_span(end - 1).1;
             let seconds = secs(f.period.seconds_within(from, to));

@@ -200,3 +200,84 @@ renew = true
     assert_eq!(bills[1][Component::CommitmentRecurring], d("8760"));
     assert_eq!(bills[1][Component::PaygCompute], d("0"));
 }
+
+/// A century (2026 to 2126: 36,524 days, 876,576 hours) with `entries` reservations of one
+/// type; `extra` goes into `[billing]`.
+fn century(entries: usize, payment: &str, extra: &str) -> String {
+    let mut text = format!(
+        r#"[scenario]
+name = "century"
+start = "2026-01-01T00:00:00Z"
+horizon = "100y"
+
+[billing]
+profile = "generic"
+{extra}
+
+[[instance_type]]
+name = "m"
+family = "m"
+units = 1
+payg_hourly = "1"
+[instance_type.reserved.100y]
+all_upfront = "1000"
+partial_upfront = {{ upfront = "500", hourly = "0.5" }}
+
+[[fleet]]
+name = "f"
+instance_type = "m"
+zone = "z"
+baseline = 1
+
+[[strategy]]
+name = "s"
+"#
+    );
+    for _ in 0..entries {
+        text.push_str(&format!(
+            "[[strategy.reserve]]\ninstance_type = \"m\"\ncount = 1\nterm = \"100y\"\npayment = \"{payment}\"\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn the_hourly_arrays_of_all_plans_are_bounded() {
+    // 58 entries x 876,576 hours = 50,841,408 numbers, past 50,000,000.
+    let (_dir, s) = load_text("s.toml", &century(58, "all_upfront", ""));
+    let s = s.unwrap();
+    let e = Engine::new(&s).err().expect("refused").to_string();
+    assert!(
+        e.ends_with("s.toml: strategy[\"s\"]: found 58 reservation entries and subscribed (type, zone) pairs over 876,576 billing hours, which bring the hourly capacity and cover of all strategies to 50,841,408 numbers, expected at most 50,000,000: shorten the horizon or use fewer entries"),
+        "{e}"
+    );
+}
+
+#[test]
+fn hourly_fee_payments_are_bounded() {
+    // A threshold of 0.000001 against fees of 0.5 an hour pays every hour: 3 entries x
+    // 876,576 hours = 2,629,728 payments, past 2,000,000. Raised to 1,000,000 a payment, the
+    // fees are paid on the 1,200 monthly bills: 3 x 1,200 payments.
+    let (_dir, s) = load_text(
+        "s.toml",
+        &century(3, "partial_upfront", "auto_deduct_threshold = \"0.000001\""),
+    );
+    let s = s.unwrap();
+    let e = Engine::new(&s).err().expect("refused").to_string();
+    assert!(
+        e.ends_with("s.toml: strategy \"s\": its reservations' hourly fees would be paid in more than 2,000,000 payments (one a charge); raise [billing] auto_deduct_threshold or buy fewer entries"),
+        "{e}"
+    );
+    let (_dir, s) = load_text(
+        "s.toml",
+        &century(3, "partial_upfront", "auto_deduct_threshold = \"1000000\""),
+    );
+    let s = s.unwrap();
+    let engine = Engine::new(&s).expect("engine");
+    let fees = engine.plans[1]
+        .charges
+        .iter()
+        .filter(|c| c.kind == ChargeKind::HourlyFee)
+        .count();
+    assert_eq!(fees, 3 * 1_200);
+}
