@@ -1,12 +1,14 @@
 //! One trial of a scenario: its fleet, its usage, and every strategy's bill on that same fleet.
 
 use crate::billing::{self, Bill, CashFlow};
-use crate::charge::{ExactSum, Overflow, PoolPrices};
+use crate::charge::{ChargeKind, ExactSum, Horizon, Overflow, PoolPrices};
 use crate::error::{Error, ErrorKind, InputError};
 use crate::fleet::Generator;
 use crate::matching::{self, HourSink, Matched, NoHours, Scratch, Shortcut};
 use crate::profile::Payment;
-use crate::purchase::{Context, MAX_PERIODS, MAX_PLAN_HOURS, Plan, Purchase};
+use crate::purchase::{
+    Context, LayoutError, MAX_FEE_PAYMENTS, MAX_PERIODS, MAX_PLAN_HOURS, Plan, Purchase,
+};
 use crate::scenario::Scenario;
 use crate::time::HOUR;
 use crate::usage::{ChangeRecorder, Layout, Usage};
@@ -54,13 +56,25 @@ impl<'s> Engine<'s> {
         Engine::check_periods(&ctx)?;
         Engine::check_hour_arrays(&ctx)?;
         let mut plans = vec![Plan::payg()];
+        let mut fee_payments = 0;
         for st in &scenario.strategies {
-            plans.push(Plan::new(&ctx, st).map_err(|e| {
+            let refused = |e: LayoutError| {
                 Error::Input(InputError::file(
                     &scenario.file,
                     format!("strategy \"{}\": {e}", st.name),
                 ))
-            })?);
+            };
+            let plan = Plan::new(&ctx, st).map_err(refused)?;
+            // Each plan is bounded on its own; the bound holds for all of them together.
+            fee_payments += plan
+                .charges
+                .iter()
+                .filter(|c| c.kind == ChargeKind::HourlyFee && c.horizon == Horizon::Inside)
+                .count();
+            if fee_payments > MAX_FEE_PAYMENTS {
+                return Err(refused(LayoutError::TooManyPayments));
+            }
+            plans.push(plan);
         }
         Ok(Engine {
             scenario,

@@ -36,7 +36,7 @@ pub struct Outcome {
     /// Net present value of its cash timeline at the scenario's discount rate.
     pub npv: f64,
     /// Cash paid by the end of each month of [`CashMonths`] (cumulative).
-    pub cumulative_cash: Vec<f32>,
+    pub cumulative_cash: Vec<f64>,
 }
 
 /// Every strategy's result in one trial (`payg` first).
@@ -184,7 +184,7 @@ impl<'e, 's> Runner<'e, 's> {
                 .iter()
                 .map(|v| {
                     total += v;
-                    total as f32
+                    total
                 })
                 .collect();
             outcomes.push(Outcome {
@@ -304,7 +304,7 @@ pub struct StrategySamples {
     /// Reservation utilisation of each trial.
     pub utilization: Vec<f64>,
     /// Cumulative cash by month, trial after trial (`months` values each).
-    pub cumulative_cash: Vec<f32>,
+    pub cumulative_cash: Vec<f64>,
     /// Sums over the trials of each cost component.
     pub(crate) breakdown_sums: Breakdown,
     /// Sum over the trials of `cash_total`.

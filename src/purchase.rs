@@ -71,9 +71,9 @@ impl Purchase {
 /// number per billing hour).
 pub const MAX_PLAN_HOURS: u64 = 50_000_000;
 
-/// The most hourly-fee payments one strategy's reservations are settled in (one charge each,
-/// per reservation): a tiny `auto_deduct_threshold` against large fees pays every hour.
-pub const MAX_FEE_PAYMENTS: usize = 2_000_000;
+/// The most hourly-fee payments the reservations of all strategies are settled in (one charge
+/// each, per reservation): a tiny `auto_deduct_threshold` against large fees pays every hour.
+pub const MAX_FEE_PAYMENTS: usize = 1_000_000;
 
 /// Why a strategy cannot be laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl std::fmt::Display for LayoutError {
             LayoutError::Overflow(e) => write!(f, "{e}; lower its counts or prices"),
             LayoutError::TooManyPayments => write!(
                 f,
-                "its reservations' hourly fees would be paid in more than {} payments (one a charge); raise [billing] auto_deduct_threshold or buy fewer entries",
+                "its reservations' hourly fees would be paid in more than {} payments (one a charge), the most for all strategies together; raise [billing] auto_deduct_threshold or buy fewer entries",
                 crate::money::display_grouped(Decimal::from(MAX_FEE_PAYMENTS), 0)
             ),
         }

@@ -150,7 +150,7 @@ impl RunStats {
                     .map(|m| {
                         let v = stats::sorted(
                             &(0..n)
-                                .map(|k| f64::from(s.cumulative_cash[k * months + m]))
+                                .map(|k| s.cumulative_cash[k * months + m])
                                 .collect::<Vec<f64>>(),
                         );
                         MonthCash {
@@ -167,8 +167,7 @@ impl RunStats {
                         .map(|m| {
                             let diff: Vec<f64> = (0..n)
                                 .map(|k| {
-                                    f64::from(s.cumulative_cash[k * months + m])
-                                        - f64::from(payg_cash[k * months + m])
+                                    s.cumulative_cash[k * months + m] - payg_cash[k * months + m]
                                 })
                                 .collect();
                             stats::quantile_sorted(&stats::sorted(&diff), 0.5)

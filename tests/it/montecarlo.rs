@@ -572,7 +572,7 @@ duration = "1mo"
                         .iter()
                         .flat_map(|o| {
                             std::iter::once(o.npv.to_bits())
-                                .chain(o.cumulative_cash.iter().map(|c| u64::from(c.to_bits())))
+                                .chain(o.cumulative_cash.iter().map(|c| c.to_bits()))
                         })
                         .collect(),
                 )
@@ -626,9 +626,9 @@ fn the_run_cash_view_is_the_exact_cash_timeline() {
                 let mut total = 0.0;
                 for (m, (&got, add)) in outcome.cumulative_cash.iter().zip(&by_month).enumerate() {
                     total += add;
-                    let tolerance = 1e-6 * total.abs().max(1.0);
+                    let tolerance = 1e-9 * total.abs().max(1.0);
                     assert!(
-                        (f64::from(got) - total).abs() <= tolerance,
+                        (got - total).abs() <= tolerance,
                         "{file} {} month {}: {got} != {total}",
                         bill.strategy,
                         m + 1

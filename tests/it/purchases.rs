@@ -256,7 +256,7 @@ fn the_hourly_arrays_of_all_plans_are_bounded() {
 #[test]
 fn hourly_fee_payments_are_bounded() {
     // A threshold of 0.000001 against fees of 0.5 an hour pays every hour: 3 entries x
-    // 876,576 hours = 2,629,728 payments, past 2,000,000. Raised to 1,000,000 a payment, the
+    // 876,576 hours = 2,629,728 payments, past 1,000,000. Raised to 1,000,000 a payment, the
     // fees are paid on the 1,200 monthly bills: 3 x 1,200 payments.
     let (_dir, s) = load_text(
         "s.toml",
@@ -265,7 +265,7 @@ fn hourly_fee_payments_are_bounded() {
     let s = s.unwrap();
     let e = Engine::new(&s).err().expect("refused").to_string();
     assert!(
-        e.ends_with("s.toml: strategy \"s\": its reservations' hourly fees would be paid in more than 2,000,000 payments (one a charge); raise [billing] auto_deduct_threshold or buy fewer entries"),
+        e.ends_with("s.toml: strategy \"s\": its reservations' hourly fees would be paid in more than 1,000,000 payments (one a charge), the most for all strategies together; raise [billing] auto_deduct_threshold or buy fewer entries"),
         "{e}"
     );
     let (_dir, s) = load_text(
@@ -280,4 +280,22 @@ fn hourly_fee_payments_are_bounded() {
         .filter(|c| c.kind == ChargeKind::HourlyFee)
         .count();
     assert_eq!(fees, 3 * 1_200);
+}
+
+/// The bound on fee payments holds for all strategies together: two strategies of one entry
+/// each paying every hour of a 60-year horizon (525,960 hours each: 2026 to 2086 holds 15 leap
+/// days) pass 1,000,000 together, and the second is named.
+#[test]
+fn hourly_fee_payments_are_bounded_across_strategies() {
+    let one = century(1, "partial_upfront", "auto_deduct_threshold = \"0.000001\"")
+        .replace("horizon = \"100y\"", "horizon = \"60y\"");
+    let second = one[one.find("[[strategy]]").unwrap()..].replace("name = \"s\"", "name = \"t\"");
+    let (_dir, s) = load_text("s.toml", &format!("{one}\n{second}"));
+    let s = s.unwrap();
+    assert_eq!(s.strategies.len(), 2);
+    let e = Engine::new(&s).err().expect("refused").to_string();
+    assert!(
+        e.ends_with("s.toml: strategy \"t\": its reservations' hourly fees would be paid in more than 1,000,000 payments (one a charge), the most for all strategies together; raise [billing] auto_deduct_threshold or buy fewer entries"),
+        "{e}"
+    );
 }
