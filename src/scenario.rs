@@ -502,7 +502,15 @@ pub(crate) fn build(
         &missing,
     )?;
     check_grid(&horizon_node, start, end, &fleets)?;
-    let strategies = strategy::read(&root, &types, &zones, &fleets, start, end, &billing)?;
+    let cx = strategy::Context {
+        types: &types,
+        zones: &zones,
+        fleets: &fleets,
+        start,
+        end,
+        billing: &billing,
+    };
+    let strategies = strategy::read(&root, &cx)?;
 
     Ok(Scenario {
         file: src.file.clone(),
