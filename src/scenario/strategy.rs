@@ -366,6 +366,18 @@ fn check_licence_mix(
     zones: &[String],
     fleets: &[Fleet],
 ) -> Result<(), InputError> {
+    if let Some((a, b)) = licence_mix(ti, zone, fleets) {
+        return Err(e.node().error(format!(
+            "found fleets \"{a}\" (hybrid_benefit = true) and \"{b}\" (hybrid_benefit = false) running {} in {}, expected one licence setting for a subscribed type and zone whose type has a licence fee: which VMs the subscription carries would change the licence bill",
+            types[ti].name, zones[zone]
+        )));
+    }
+    Ok(())
+}
+
+/// The first fleet with and the first without Hybrid Benefit that run type `ti` in `zone`,
+/// when there are both.
+pub(super) fn licence_mix(ti: usize, zone: usize, fleets: &[Fleet]) -> Option<(&str, &str)> {
     let mut with: Option<&str> = None;
     let mut without: Option<&str> = None;
     for f in fleets {
@@ -384,11 +396,5 @@ fn check_licence_mix(
             }
         }
     }
-    if let (Some(a), Some(b)) = (with, without) {
-        return Err(e.node().error(format!(
-            "found fleets \"{a}\" (hybrid_benefit = true) and \"{b}\" (hybrid_benefit = false) running {} in {}, expected one licence setting for a subscribed type and zone whose type has a licence fee: which VMs the subscription carries would change the licence bill",
-            types[ti].name, zones[zone]
-        )));
-    }
-    Ok(())
+    with.zip(without)
 }
