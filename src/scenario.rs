@@ -5,6 +5,7 @@ mod billing;
 pub mod dist;
 mod fleet;
 pub mod read;
+pub mod recommend;
 mod strategy;
 pub mod sweep;
 pub mod trace;
@@ -13,6 +14,7 @@ mod types;
 pub use fleet::{Arrivals, EventAction, Fleet, FleetEvent, FleetKind, Synthetic, Trace, TraceVm};
 pub use fleet::{MAX_ARRIVALS, MAX_LONG_LIVED_VMS};
 pub use read::{MAX_COUNT, MAX_HOURLY_PRICE, MAX_PRICE};
+pub use recommend::{Buy, Objective, Offer, Recommend};
 pub use strategy::{Reserve, Strategy, Subscribe};
 pub use types::{InstanceType, MAX_SCALED_UNITS, MAX_UNITS, ReservedPrices, SubscriptionPrices};
 
@@ -86,6 +88,9 @@ pub struct Scenario {
     pub strategies: Vec<Strategy>,
     /// Units are held as integers of `1 / unit_scale` (e.g. 100 when a type has 0.25 units).
     pub unit_scale: u64,
+    /// The `[recommend]` table, `None` when the file has none ([`Recommend::of`] then gives the
+    /// defaults).
+    pub recommend: Option<Recommend>,
     /// The `[sweep]` grid, empty when there is none.
     pub sweep: Vec<sweep::Axis>,
     /// The file's text and tree, kept so that sweep points can be built from it.
@@ -332,12 +337,13 @@ impl Loader {
     }
 }
 
-const ROOT_KEYS: [&str; 6] = [
+const ROOT_KEYS: [&str; 7] = [
     "scenario",
     "billing",
     "instance_type",
     "fleet",
     "strategy",
+    "recommend",
     "sweep",
 ];
 
@@ -502,7 +508,16 @@ pub(crate) fn build(
         &missing,
     )?;
     check_grid(&horizon_node, start, end, &fleets)?;
-    let strategies = strategy::read(&root, &types, &zones, &fleets, start, end, &billing)?;
+    let cx = strategy::Context {
+        types: &types,
+        zones: &zones,
+        fleets: &fleets,
+        start,
+        end,
+        billing: &billing,
+    };
+    let strategies = strategy::read(&root, &cx)?;
+    let recommend = recommend::read(&root, &cx, trials, &strategies)?;
 
     Ok(Scenario {
         file: src.file.clone(),
@@ -521,6 +536,7 @@ pub(crate) fn build(
         zones,
         fleets,
         strategies,
+        recommend,
         unit_scale,
         sweep: Vec::new(),
         raw: raw.clone(),

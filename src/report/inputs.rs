@@ -2,7 +2,7 @@
 //! section show the same text.
 
 use crate::scenario::dist::ParamValue;
-use crate::scenario::{EventAction, FleetKind, Scenario};
+use crate::scenario::{Buy, EventAction, FleetKind, Recommend, Reserve, Scenario, Subscribe};
 use crate::time::format_instant;
 
 /// What `capsim validate` prints: what the scenario holds, in a planner's words.
@@ -101,36 +101,22 @@ pub fn describe(s: &Scenario) -> String {
     for st in &s.strategies {
         let mut parts = Vec::new();
         for r in &st.reserves {
-            parts.push(format!(
-                "reserve {} x {} {} {} {}{}{}",
-                r.count,
-                s.types[r.instance_type].name,
-                r.term,
-                r.payment,
-                r.zone
-                    .map_or("regional".to_string(), |z| format!("in {}", s.zones[z])),
-                if r.size_flexible {
-                    ", size-flexible"
-                } else {
-                    ""
-                },
-                if r.renew { ", renewed" } else { "" }
-            ));
+            parts.push(format!("reserve {} x {}", r.count, reserve_text(s, r)));
         }
         for sub in &st.subscribes {
             parts.push(format!(
-                "subscribe {} x {} in {} for {}{}",
+                "subscribe {} x {}",
                 sub.count,
-                s.types[sub.instance_type].name,
-                s.zones[sub.zone],
-                sub.duration,
-                if sub.renew { ", renewed" } else { "" }
+                subscribe_text(s, sub)
             ));
         }
         if parts.is_empty() {
             parts.push("buys nothing (pay-as-you-go)".to_string());
         }
         out.push_str(&format!("  {}: {}\n", st.name, parts.join("; ")));
+    }
+    if let Some(r) = &s.recommend {
+        out.push_str(&recommend_text(s, r));
     }
     if !s.sweep.is_empty() {
         out.push_str(&format!(
@@ -142,6 +128,77 @@ pub fn describe(s: &Scenario) -> String {
                 .collect::<Vec<_>>()
                 .join(" x ")
         ));
+    }
+    out
+}
+
+/// A reservation without its count: type, term, payment, where, and how.
+fn reserve_text(s: &Scenario, r: &Reserve) -> String {
+    format!(
+        "{} {} {} {}{}{}",
+        s.types[r.instance_type].name,
+        r.term,
+        r.payment,
+        r.zone
+            .map_or("regional".to_string(), |z| format!("in {}", s.zones[z])),
+        if r.size_flexible {
+            ", size-flexible"
+        } else {
+            ""
+        },
+        if r.renew { ", renewed" } else { "" }
+    )
+}
+
+/// A subscription without its count.
+fn subscribe_text(s: &Scenario, sub: &Subscribe) -> String {
+    format!(
+        "{} in {} for {}{}",
+        s.types[sub.instance_type].name,
+        s.zones[sub.zone],
+        sub.duration,
+        if sub.renew { ", renewed" } else { "" }
+    )
+}
+
+/// The `[recommend]` settings and the offers, defaults marked as such.
+fn recommend_text(s: &Scenario, r: &Recommend) -> String {
+    let mut settings = vec![
+        format!("objective {}", r.objective),
+        format!("{} search trials", r.trials),
+        format!("{} check trials", r.check_trials),
+        format!("exhaustive search up to {} portfolios", r.exhaustive_limit),
+    ];
+    if let Some(m) = r.max_upfront {
+        settings.push(format!(
+            "first-day cash at most {} {}",
+            m.normalize(),
+            s.currency
+        ));
+    }
+    if let Some(b) = r.base {
+        settings.push(format!("adding to strategy \"{}\"", s.strategies[b].name));
+    }
+    let mut out = format!("recommend: {}\n", settings.join(", "));
+    out.push_str(&format!(
+        "offers ({}{}):\n",
+        r.offers.len(),
+        if r.default_offers {
+            ", the defaults"
+        } else {
+            ""
+        }
+    ));
+    for o in &r.offers {
+        let what = match &o.buy {
+            Buy::Reserve(res) => format!("reserve {}", reserve_text(s, res)),
+            Buy::Subscribe(sub) => format!("subscribe {}", subscribe_text(s, sub)),
+        };
+        let max = match o.max_count {
+            Some(m) => format!(", at most {m}"),
+            None => String::new(),
+        };
+        out.push_str(&format!("  {what}{max}\n"));
     }
     out
 }

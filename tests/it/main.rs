@@ -14,6 +14,7 @@ mod montecarlo;
 mod profiles;
 mod properties;
 mod purchases;
+mod recommend;
 mod report;
 mod snapshots;
 mod sweep;
