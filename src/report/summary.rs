@@ -509,6 +509,13 @@ pub fn text(summary: &RunStats) -> String {
                 "{} and {} cost the same in every trial.\n",
                 e.best, e.runner_up
             ));
+        } else if e.decided && e.diff_ci95_half_width == 0.0 {
+            out.push_str(&format!(
+                "{} is cheaper than {} by {} in every trial.\n",
+                e.best,
+                e.runner_up,
+                money(e.diff_mean)
+            ));
         } else if e.decided {
             out.push_str(&format!(
                 "{} is cheaper than {} by {} on average (95% CI +/- {}): the trials tell them apart.\n",

@@ -71,12 +71,18 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
                 literal(&e.best),
                 literal(&e.runner_up)
             )
+        } else if e.decided && e.diff_ci95_half_width == 0.0 {
+            format!(
+                "The runner-up, {}, costs {} {cur} more in every trial.",
+                literal(&e.runner_up),
+                money(e.diff_mean)
+            )
         } else if e.decided {
             format!(
                 "The runner-up, {}, costs {} {cur} more on average (95% CI +/- {}): {} trials are enough to tell them apart.",
                 literal(&e.runner_up),
                 money(e.diff_mean),
-                money(e.diff_ci95_half_width),
+                half_width(e.diff_ci95_half_width),
                 summary.trials
             )
         } else {
@@ -300,4 +306,14 @@ pub fn document(view: &RunView<'_, '_>) -> Document {
         s.file.display()
     )));
     doc
+}
+
+/// A confidence interval's half-width as a person reads it: under a cent is said so, not
+/// written as 0.00.
+fn half_width(v: f64) -> String {
+    if v < 0.005 {
+        "less than 0.01".to_string()
+    } else {
+        money(v)
+    }
 }

@@ -248,3 +248,17 @@ fn a_strategy_name_in_the_verdict_is_shown_as_written() {
     );
     assert!(!html.contains("<script>"));
 }
+
+#[test]
+fn a_difference_that_is_the_same_in_every_trial_is_said_so() {
+    // `ri` costs 3,000 against pay-as-you-go's 8,760 in every trial: the runner-up costs
+    // 5,760 more in each, with no interval to give.
+    let dir = tempfile::tempdir().unwrap();
+    run(CASH, dir.path());
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        md.contains("The runner-up, payg, costs 5,760.00 USD more in every trial."),
+        "{md}"
+    );
+    assert!(!md.contains("+/- 0.00"), "{md}");
+}
