@@ -28,6 +28,9 @@ pub struct Settings {
     pub threads: usize,
 }
 
+/// The most memory the samples of one run (or one sweep point) may take.
+pub const MAX_SAMPLE_BYTES: u64 = 4 << 30;
+
 /// One strategy's result in one trial.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -206,6 +209,7 @@ impl<'e, 's> Runner<'e, 's> {
         mut progress: impl FnMut(u64),
         mut on_trial: impl FnMut(&TrialResult) -> Result<()>,
     ) -> Result<Samples> {
+        self.check_sample_memory(settings.trials)?;
         let mut samples = Samples::new(self.engine, &self.months);
         self.run(settings, stop, |chunk| {
             for t in chunk {
@@ -224,6 +228,29 @@ impl<'e, 's> Runner<'e, 's> {
             Ok(())
         })?;
         Ok(samples)
+    }
+
+    /// Refuses a run whose samples would not fit in [`MAX_SAMPLE_BYTES`]: every trial keeps,
+    /// per strategy, five numbers and its cumulative cash by month, for the quantiles.
+    fn check_sample_memory(&self, trials: u64) -> Result<()> {
+        let plans = self.engine.plans.len() as u64;
+        let per_trial = plans * (5 + self.months.len() as u64) * 8;
+        let most = MAX_SAMPLE_BYTES / per_trial.max(1);
+        if trials > most {
+            let grouped = |v: u64| crate::money::display_grouped(Decimal::from(v), 0);
+            return Err(Error::Input(InputError::file(
+                &self.engine.scenario.file,
+                format!(
+                    "--trials or [scenario] trials: found {}, expected at most {} for this scenario: each trial keeps {} bytes of samples ({} strategies with pay-as-you-go, {} months of cash) and a run holds at most 4 GiB of them",
+                    grouped(trials),
+                    grouped(most),
+                    grouped(per_trial),
+                    plans,
+                    self.months.len()
+                ),
+            )));
+        }
+        Ok(())
     }
 
     /// Runs `settings.trials` trials; `on_chunk` receives the results in trial order. Stops

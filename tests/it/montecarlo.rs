@@ -766,3 +766,57 @@ fn the_summary_cash_figures_are_those_of_the_exact_path() {
         }
     }
 }
+
+/// A run keeps each trial's samples for the quantiles; a trial count whose samples would pass
+/// 4 GiB is refused before any trial runs. A century: 1,200 months of the horizon plus the
+/// month of the last bill, two plans (payg and one strategy): (5 + 1,201) x 8 x 2 = 19,296
+/// bytes a trial, so at most 4 GiB / 19,296 = 222,583 trials.
+#[test]
+fn trials_whose_samples_pass_4_gib_are_refused() {
+    let (_dir, s) = scenario(
+        r#"[scenario]
+name = "century"
+start = "2026-01-01T00:00:00Z"
+horizon = "100y"
+[[instance_type]]
+name = "m"
+payg_hourly = "1"
+[instance_type.reserved.1y]
+all_upfront = "5000"
+[[fleet]]
+name = "f"
+instance_type = "m"
+zone = "z"
+baseline = 1
+[[strategy]]
+name = "ri"
+[[strategy.reserve]]
+instance_type = "m"
+count = 1
+term = "1y"
+payment = "all_upfront"
+renew = true
+"#,
+    );
+    let engine = Engine::new(&s).expect("engine");
+    let runner = Runner::new(&engine);
+    assert_eq!(runner.months.len(), 1_201);
+    let e = runner
+        .collect(
+            Settings {
+                trials: 222_584,
+                seed: 1,
+                threads: 1,
+            },
+            &AtomicBool::new(false),
+            |_| {},
+            |_| panic!("no trial runs"),
+        )
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.ends_with("s.toml: --trials or [scenario] trials: found 222,584, expected at most 222,583 for this scenario: each trial keeps 19,296 bytes of samples (2 strategies with pay-as-you-go, 1201 months of cash) and a run holds at most 4 GiB of them"),
+        "{e}"
+    );
+}
