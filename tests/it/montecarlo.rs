@@ -812,8 +812,7 @@ renew = true
             |_| {},
             |_| panic!("no trial runs"),
         )
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         e.ends_with("s.toml: --trials or [scenario] trials: found 222,584, expected at most 222,583 for this scenario: each trial keeps 19,296 bytes of samples (2 strategies with pay-as-you-go, 1201 months of cash) and a run holds at most 4 GiB of them"),
