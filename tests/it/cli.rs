@@ -428,7 +428,12 @@ fn interruptions_leave_the_earlier_set_or_a_whole_new_one() {
     sleep(5);
     interrupt(&child);
     let status = child.wait_with_output().unwrap().status;
-    assert_eq!(status.code(), Some(130));
+    // 130 after the handler, or killed by the signal before the handler was installed (a
+    // loaded machine may take longer than the pause to start the process).
+    assert!(
+        status.code() == Some(130) || status.code().is_none(),
+        "{status:?}"
+    );
     assert!(folder(&out).is_empty(), "{:?}", folder(&out).keys());
 
     // An earlier run's complete set.
@@ -443,7 +448,7 @@ fn interruptions_leave_the_earlier_set_or_a_whole_new_one() {
     // New runs, each with its own seed, interrupted once or twice at moments from before the
     // first trial to while the outputs are written and moved in (a chunk of trials takes about
     // a second, the outputs a fraction of one).
-    let moments: [(u64, Option<u64>); 12] = [
+    let moments: [(u64, Option<u64>); 14] = [
         (0, Some(5)),
         (2, None),
         (30, Some(5)),
@@ -456,6 +461,8 @@ fn interruptions_leave_the_earlier_set_or_a_whole_new_one() {
         (1500, Some(1000)),
         (2000, Some(1200)),
         (2500, Some(1500)),
+        (2000, None),
+        (3000, None),
     ];
     let mut replaced = 0;
     for (i, (first, second)) in moments.into_iter().enumerate() {
