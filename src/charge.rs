@@ -48,14 +48,6 @@ impl ChargeKind {
             ChargeKind::StorageNetwork => Component::StorageNetwork,
         }
     }
-
-    /// True for a payment made before the time it pays for (spread over it when amortized).
-    pub fn prepaid(self) -> bool {
-        matches!(
-            self,
-            ChargeKind::Upfront | ChargeKind::Instalment | ChargeKind::SubscriptionFee
-        )
-    }
 }
 
 /// A line of the bill: the cost components of docs/spec.md, section 10, in their order.
@@ -229,9 +221,9 @@ impl Amount {
         }
     }
 
-    /// True when the amount is zero.
-    pub fn is_zero(self) -> bool {
-        self.num.is_zero()
+    /// The value as a float, for discounting and charts (not for money shown to a person).
+    pub fn to_f64(self) -> f64 {
+        f64::try_from(self.num).unwrap_or(0.0) / self.den as f64
     }
 }
 
@@ -265,15 +257,6 @@ impl ExactSum {
         Ok(())
     }
 
-    /// Adds another sum.
-    pub fn add_sum(&mut self, other: &ExactSum) -> Result<(), Overflow> {
-        for &(den, num) in &other.parts {
-            self.add(Amount { num, den })?;
-        }
-        self.rounded = self.rounded.checked_add(other.rounded).ok_or(Overflow)?;
-        Ok(())
-    }
-
     /// The value: each denominator's numerator divided once, then added.
     pub fn value(&self) -> Result<Decimal, Overflow> {
         self.parts
@@ -287,7 +270,7 @@ impl ExactSum {
     pub fn to_f64(&self) -> f64 {
         self.parts
             .iter()
-            .map(|&(den, num)| f64::try_from(num).unwrap_or(0.0) / den as f64)
+            .map(|&(den, num)| Amount { num, den }.to_f64())
             .sum::<f64>()
             + f64::try_from(self.rounded).unwrap_or(0.0)
     }
@@ -448,15 +431,6 @@ impl Totals {
             Horizon::Before => {}
         }
         self.amortized.add(c.amortized)
-    }
-
-    /// Adds other totals.
-    pub fn add_totals(&mut self, other: &Totals) -> Result<(), Overflow> {
-        for (a, b) in self.components.iter_mut().zip(&other.components) {
-            a.add_sum(b)?;
-        }
-        self.after_horizon.add_sum(&other.after_horizon)?;
-        self.amortized.add_sum(&other.amortized)
     }
 }
 

@@ -144,7 +144,7 @@ impl<'e, 's> Runner<'e, 's> {
                 let mut by_month = vec![0.0; months.len()];
                 let mut npv = 0.0;
                 for c in plan.charges.iter().filter(|c| c.horizon == Horizon::Inside) {
-                    let amount = f64::try_from(c.amount.num).unwrap_or(0.0) / c.amount.den as f64;
+                    let amount = c.amount.to_f64();
                     by_month[months.month_of(c.paid_at)] += amount;
                     npv += amount * discount(c.paid_at, s.start, rate);
                 }

@@ -305,6 +305,6 @@ impl Period {
 }
 
 /// The first second of the day after `day` in `zone`.
-pub fn midnight_after(day: chrono::NaiveDate, zone: FixedOffset) -> Instant {
+fn midnight_after(day: chrono::NaiveDate, zone: FixedOffset) -> Instant {
     time::local_midnight(day.succ_opt().expect("dates stay within range"), zone)
 }
