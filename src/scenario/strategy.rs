@@ -1,7 +1,7 @@
 //! `[[strategy]]`: purchase strategies and their reservations and subscriptions.
 
 use super::fleet::{Fleet, FleetKind};
-use super::read::{Table, one_of};
+use super::read::{Node, Table, one_of};
 use super::types::InstanceType;
 use super::{lookup, named_items};
 use crate::error::{ErrorKind, InputError};
@@ -79,6 +79,26 @@ pub(super) struct Context<'s> {
     pub(super) start: Instant,
     pub(super) end: Instant,
     pub(super) billing: &'s Billing,
+}
+
+impl Context<'_> {
+    /// The names of the zones, for lookups and messages.
+    fn zone_names(&self) -> Vec<&str> {
+        self.zones.iter().map(String::as_str).collect()
+    }
+
+    /// An entry's `instance_type` (`what` says what it is for a message when missing), with
+    /// its index among the scenario's types.
+    fn instance_type<'a>(
+        &self,
+        e: &Table<'a>,
+        what: &str,
+    ) -> Result<(Node<'a>, usize), InputError> {
+        let names: Vec<&str> = self.types.iter().map(|t| t.name.as_str()).collect();
+        let node = e.req("instance_type", what)?;
+        let i = lookup(&node, &names, "one of the instance types", NO_TYPE)?;
+        Ok((node, i))
+    }
 }
 
 /// The keys of a `[[strategy.reserve]]` entry.
@@ -160,15 +180,8 @@ pub(super) fn read_reserve(
     entry: bool,
 ) -> Result<Reserve, InputError> {
     let billing = cx.billing;
-    let type_names: Vec<&str> = cx.types.iter().map(|t| t.name.as_str()).collect();
-    let zone_names: Vec<&str> = cx.zones.iter().map(String::as_str).collect();
-    let type_node = e.req("instance_type", "the instance type reserved")?;
-    let ti = lookup(
-        &type_node,
-        &type_names,
-        "one of the instance types",
-        NO_TYPE,
-    )?;
+    let zone_names = cx.zone_names();
+    let (_, ti) = cx.instance_type(e, "the instance type reserved")?;
     let ty = &cx.types[ti];
     let zone = e
         .get("zone")
@@ -280,17 +293,10 @@ pub(super) fn read_subscribe(
     cx: &Context<'_>,
     entry: bool,
 ) -> Result<Subscribe, InputError> {
-    let type_names: Vec<&str> = cx.types.iter().map(|t| t.name.as_str()).collect();
-    let zone_names: Vec<&str> = cx.zones.iter().map(String::as_str).collect();
+    let zone_names = cx.zone_names();
     let billing = cx.billing;
     let zones = cx.zones;
-    let type_node = e.req("instance_type", "the instance type subscribed")?;
-    let ti = lookup(
-        &type_node,
-        &type_names,
-        "one of the instance types",
-        NO_TYPE,
-    )?;
+    let (type_node, ti) = cx.instance_type(e, "the instance type subscribed")?;
     let ty = &cx.types[ti];
     let Some(prices) = &ty.subscription else {
         return Err(type_node.error(format!(
