@@ -42,6 +42,34 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Joins the points of a sweep's shards into sweep.csv and charts.
     Merge(MergeArgs),
+    /// Searches what to buy for the lowest cost objective, checks it on fresh trials, and
+    /// writes the recommendation, its curves and a report.
+    Recommend(RecommendArgs),
+}
+
+/// Flags of `capsim recommend`.
+#[derive(Args, Debug)]
+pub struct RecommendArgs {
+    /// The scenario file ([recommend] is optional).
+    pub scenario: PathBuf,
+    /// Search trials (default: [recommend] trials).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    pub trials: Option<u32>,
+    /// Fresh trials of the out-of-sample check (default: [recommend] check_trials).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    pub check_trials: Option<u32>,
+    /// Seed of the trials (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Output folder (default: output/<scenario name>/recommend).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress and no summary.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Flags of `capsim sweep`.
@@ -137,6 +165,7 @@ pub fn main() -> Result<()> {
         Command::Bill(args) => bill(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Merge(args) => merge(&args),
+        Command::Recommend(args) => recommend(&args),
     }
 }
 
@@ -199,6 +228,7 @@ fn run(args: &RunArgs) -> Result<()> {
     let s = Scenario::load(&args.scenario)?;
     let trials = args.trials.unwrap_or(u64::from(s.trials));
     let settings = Settings {
+        first: 0,
         trials,
         seed: args.seed.unwrap_or(s.seed),
         threads: threads(args.threads, trials),
@@ -249,6 +279,42 @@ fn run(args: &RunArgs) -> Result<()> {
             summary_path.display(),
             settings.trials
         )));
+    }
+    Ok(())
+}
+
+fn recommend(args: &RecommendArgs) -> Result<()> {
+    catch_interrupts();
+    let s = Scenario::load(&args.scenario)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("recommend"));
+    let trials = u64::from(
+        args.trials
+            .unwrap_or(crate::scenario::Recommend::of(&s).trials),
+    );
+    let options = crate::recommend::Options {
+        trials: args.trials,
+        check_trials: args.check_trials,
+        seed: args.seed,
+        threads: threads(args.threads, trials),
+    };
+    let mut progress = Progress::new(0, "bills", args.quiet);
+    let found = crate::recommend::recommend(&s, options, &STOP, &mut |step| match step {
+        crate::recommend::Step::Planned(n) => progress.plan(n),
+        crate::recommend::Step::Billed(n) => progress.inc(n),
+    })?;
+    progress.finish();
+    let view = report::recommend::View::new(&s, &found)?;
+    report::recommend::outputs().stage(&dir)?.commit(&view)?;
+    if !args.quiet {
+        print(&format!(
+            "{}\nWrote {}; the report is {}\n",
+            view.text(),
+            dir.join("recommend.json").display(),
+            dir.join("report.html").display()
+        ))?;
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod output;
 pub mod profile;
 pub mod progress;
 pub mod purchase;
+pub mod recommend;
 pub mod report;
 pub mod scenario;
 pub mod stats;

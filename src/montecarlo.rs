@@ -20,6 +20,8 @@ struct Slot(Mutex<Option<Workspace>>);
 /// How many trials to run and how.
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
+    /// The first trial's number (0 for a run; `capsim recommend` checks on later trials).
+    pub first: u64,
     /// Number of trials.
     pub trials: u64,
     /// Seed of the trials.
@@ -260,59 +262,81 @@ impl<'e, 's> Runner<'e, 's> {
         &self,
         settings: Settings,
         stop: &AtomicBool,
-        mut on_chunk: impl FnMut(&[TrialResult]) -> Result<()>,
+        on_chunk: impl FnMut(&[TrialResult]) -> Result<()>,
     ) -> Result<u64> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(settings.threads)
-            .build()
-            .map_err(|e| Error::Other(anyhow::anyhow!("cannot start worker threads: {e}")))?;
-        let workers = pool.current_num_threads();
-        // Each worker builds its own workspace on first use, so its buffers come from its own
-        // allocator arena, and the slots are cache-line aligned: two threads never write to
-        // one cache line.
-        let workspaces: Vec<Slot> = (0..workers).map(|_| Slot(Mutex::new(None))).collect();
-        // Trials run in chunks whose results come back in order. A chunk ends with a barrier
-        // (and the caller's writing), so chunks are sized to take about a second: long enough
-        // that the barrier costs little, short enough for progress and memory. The size does
-        // not change any result.
-        let workers = workers as u64;
-        let mut chunk = workers * 4;
-        let mut done = 0u64;
-        let mut start = 0u64;
-        while start < settings.trials && !stop.load(Ordering::Relaxed) {
-            let end = (start + chunk).min(settings.trials);
-            let began = std::time::Instant::now();
-            let results: Vec<Option<Result<TrialResult>>> = pool.install(|| {
-                (start..end)
-                    .into_par_iter()
-                    .map(|k| {
-                        if stop.load(Ordering::Relaxed) {
-                            return None;
-                        }
-                        let worker = rayon::current_thread_index().unwrap_or(0);
-                        let mut slot = workspaces[worker].0.lock().expect("not poisoned");
-                        let ws = slot.get_or_insert_with(|| self.engine.workspace());
-                        Some(self.trial(settings.seed, k, ws))
-                    })
-                    .collect()
-            });
-            // An interruption inside a chunk keeps the trials finished before the first one
-            // skipped, so the finished trials are always 0..done.
-            let finished: Vec<TrialResult> = results
-                .into_iter()
-                .map_while(|r| r)
-                .collect::<Result<_>>()?;
-            let seconds = began.elapsed().as_secs_f64().max(1e-3);
-            chunk = ((chunk as f64 / seconds).round() as u64).clamp(workers * 2, workers * 1024);
-            done += finished.len() as u64;
-            on_chunk(&finished)?;
-            if (finished.len() as u64) < end - start {
-                break;
-            }
-            start = end;
-        }
-        Ok(done)
+        for_trials(
+            self.engine,
+            settings,
+            stop,
+            |k, ws| self.trial(settings.seed, k, ws),
+            on_chunk,
+        )
     }
+}
+
+/// Runs `trial` on trials `settings.first ..` (`settings.trials` of them) in parallel, each
+/// thread with its own workspace; `on_chunk` receives the results in trial order, so whatever
+/// the number of threads the caller sees the same sequence. Stops early, between trials, when
+/// `stop` is set: returns the number of trials finished (the results passed to `on_chunk` are
+/// exactly those).
+pub fn for_trials<T: Send>(
+    engine: &Engine<'_>,
+    settings: Settings,
+    stop: &AtomicBool,
+    trial: impl Fn(u64, &mut Workspace) -> Result<T> + Sync,
+    mut on_chunk: impl FnMut(&[T]) -> Result<()>,
+) -> Result<u64> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .map_err(|e| Error::Other(anyhow::anyhow!("cannot start worker threads: {e}")))?;
+    let workers = pool.current_num_threads();
+    // Each worker builds its own workspace on first use, so its buffers come from its own
+    // allocator arena, and the slots are cache-line aligned: two threads never write to
+    // one cache line.
+    let workspaces: Vec<Slot> = (0..workers).map(|_| Slot(Mutex::new(None))).collect();
+    // Trials run in chunks whose results come back in order. A chunk ends with a barrier
+    // (and the caller's writing), so chunks are sized to take about a second: long enough
+    // that the barrier costs little, short enough for progress and memory. The size does
+    // not change any result.
+    let workers = workers as u64;
+    let mut chunk = workers * 4;
+    let mut done = 0u64;
+    let mut start = settings.first;
+    let last = settings.first.saturating_add(settings.trials);
+    while start < last && !stop.load(Ordering::Relaxed) {
+        let end = (start + chunk).min(last);
+        let began = std::time::Instant::now();
+        let results: Vec<Option<Result<T>>> = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .map(|k| {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let worker = rayon::current_thread_index().unwrap_or(0);
+                    let mut slot = workspaces[worker].0.lock().expect("not poisoned");
+                    let ws = slot.get_or_insert_with(|| engine.workspace());
+                    Some(trial(k, ws))
+                })
+                .collect()
+        });
+        // An interruption inside a chunk keeps the trials finished before the first one
+        // skipped, so the finished trials are always first..first + done.
+        let finished: Vec<T> = results
+            .into_iter()
+            .map_while(|r| r)
+            .collect::<Result<_>>()?;
+        let seconds = began.elapsed().as_secs_f64().max(1e-3);
+        chunk = ((chunk as f64 / seconds).round() as u64).clamp(workers * 2, workers * 1024);
+        done += finished.len() as u64;
+        on_chunk(&finished)?;
+        if (finished.len() as u64) < end - start {
+            break;
+        }
+        start = end;
+    }
+    Ok(done)
 }
 
 /// What the trials of one strategy gave.

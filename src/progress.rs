@@ -75,6 +75,14 @@ impl Progress {
         }
     }
 
+    /// `n` more items are planned (a search learns its work as it goes).
+    pub fn plan(&mut self, n: u64) {
+        self.total += n;
+        if let Kind::Bar(bar) = &self.kind {
+            bar.inc_length(n);
+        }
+    }
+
     /// `n` more items are done.
     pub fn inc(&mut self, n: u64) {
         self.done += n;

@@ -6,6 +6,7 @@ pub mod document;
 pub mod inputs;
 pub mod outputs;
 pub mod plot;
+pub mod recommend;
 pub mod results;
 pub mod summary;
 pub mod sweep_plot;

@@ -1,7 +1,8 @@
 //! Statistics across trials (docs/spec.md, section 7), in `f64` from the exact per-trial totals:
 //! means with Student-t confidence intervals, type-7 quantiles, CVaR, the ECDF.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use rand::{RngExt, SeedableRng};
+use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, StudentsT};
 
 /// Summary of a sample.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -133,6 +134,60 @@ pub fn ecdf(x: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// A distribution-free 95% confidence interval of the `p` quantile from sorted values: the
+/// order statistics `x(l) <= x(u)` with `l` the largest rank whose binomial chance
+/// `P(Bin(n, p) < l)` is at most 2.5% and `u` the smallest with `P(Bin(n, p) < u)` at least
+/// 97.5%, so that at least 95% of samples hold the quantile between them. Small samples give
+/// the extremes.
+pub fn quantile_ci95_sorted(sorted: &[f64], p: f64) -> (f64, f64) {
+    let n = sorted.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let Ok(bin) = Binomial::new(p, n as u64) else {
+        return (sorted[0], sorted[n - 1]);
+    };
+    // P(Bin < r) = cdf(r - 1); ranks are 1-based.
+    let below = |r: u64| if r == 0 { 0.0 } else { bin.cdf(r - 1) };
+    let mut l = 1u64;
+    while l < n as u64 && below(l + 1) <= 0.025 {
+        l += 1;
+    }
+    let mut u = n as u64;
+    while u > 1 && below(u - 1) >= 0.975 {
+        u -= 1;
+    }
+    (sorted[l as usize - 1], sorted[u as usize - 1])
+}
+
+/// Bootstrap resamples behind [`cvar95_ci95`].
+pub const BOOTSTRAP_RESAMPLES: usize = 2000;
+
+/// A 95% confidence interval of CVaR95 by the percentile bootstrap: [`BOOTSTRAP_RESAMPLES`]
+/// resamples drawn with replacement from a stream seeded with `seed`, so the interval is the
+/// same on every run.
+pub fn cvar95_ci95(x: &[f64], seed: u64) -> (f64, f64) {
+    if x.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut resample = vec![0.0; x.len()];
+    let mut values: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
+        .map(|_| {
+            for v in resample.iter_mut() {
+                *v = x[rng.random_range(0..x.len())];
+            }
+            resample.sort_by(f64::total_cmp);
+            cvar95_sorted(&resample)
+        })
+        .collect();
+    values.sort_by(f64::total_cmp);
+    (
+        quantile_sorted(&values, 0.025),
+        quantile_sorted(&values, 0.975),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +233,30 @@ mod tests {
         assert_eq!(cvar95_sorted(&x), 98.0);
         // With 10 values, ceil(0.5) = 1: the largest.
         assert_eq!(cvar95_sorted(&sorted(&[3.0, 1.0, 2.0])), 3.0);
+    }
+
+    #[test]
+    fn quantile_intervals_are_the_tabled_order_statistics() {
+        // The median of 100 values: P(Bin(100, 0.5) <= 39) = 0.0176 and <= 40 is 0.0284, so
+        // l = 40; P(<= 59) = 0.9716 and <= 60 is 0.9824, so u = 61: x(40)..x(61), the
+        // equal-tailed interval of the tables, covering P(40 <= Bin <= 60) = 0.9648.
+        let x: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(quantile_ci95_sorted(&x, 0.5), (40.0, 61.0));
+        // Five values and the 90th percentile: P(Bin(5, 0.9) <= 2) = 0.00856 <= 2.5% but
+        // P(<= 3) = 0.0815 is not, so the lower end is x(3); no rank reaches 97.5% above, so
+        // the upper end is the largest value.
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile_ci95_sorted(&x, 0.9), (3.0, 5.0));
+    }
+
+    #[test]
+    fn the_cvar_bootstrap_is_seeded_and_brackets_the_estimate() {
+        let x: Vec<f64> = (0..400).map(|i| f64::from(i % 97)).collect();
+        let (lo, hi) = cvar95_ci95(&x, 7);
+        assert_eq!((lo, hi), cvar95_ci95(&x, 7));
+        let est = cvar95_sorted(&sorted(&x));
+        assert!(lo <= est && est <= hi, "{lo} {est} {hi}");
+        // The worst 5% of a sample whose largest value is 96 never averages above 96.
+        assert!(hi <= 96.0);
     }
 }

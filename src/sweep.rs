@@ -298,6 +298,7 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
     }
     let trials = options.trials.unwrap_or(u64::from(s.trials));
     let settings = Settings {
+        first: 0,
         trials,
         seed: s.seed,
         threads: options.threads,

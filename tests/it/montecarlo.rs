@@ -25,6 +25,7 @@ fn run(s: &Scenario, trials: u64, threads: usize) -> Vec<TrialResult> {
     let done = runner
         .run(
             Settings {
+                first: 0,
                 trials,
                 seed: s.seed,
                 threads,
@@ -699,6 +700,7 @@ fn the_summary_cash_figures_are_those_of_the_exact_path() {
     let samples = runner
         .collect(
             Settings {
+                first: 0,
                 trials,
                 seed: s.seed,
                 threads: 2,
@@ -804,6 +806,7 @@ renew = true
     let e = runner
         .collect(
             Settings {
+                first: 0,
                 trials: 222_584,
                 seed: 1,
                 threads: 1,

@@ -1,0 +1,356 @@
+//! The search over portfolios (docs/spec.md, section 12): every portfolio when there are few
+//! enough, otherwise the coordinate search below. Both see portfolios only through
+//! [`Evaluate`], so the same search runs on the shared matching core and, in tests, on closed
+//! forms.
+
+use super::score::{Scored, rank};
+use super::space::Counts;
+use crate::error::Result;
+use crate::scenario::Objective;
+use std::cmp::Ordering;
+
+/// Bills portfolios.
+pub trait Evaluate {
+    /// The search trials.
+    fn trials(&self) -> usize;
+    /// Scores the portfolios on the first `n` search trials, in the order given.
+    fn score(&mut self, portfolios: &[Counts], n: usize) -> Result<Vec<Scored>>;
+}
+
+/// What the search may buy.
+pub struct Bounds<'a> {
+    /// The most of each offer.
+    pub max: Vec<u32>,
+    /// Whether two offers may cover the same cell (only those are exchanged for each other).
+    pub overlap: &'a dyn Fn(usize, usize) -> bool,
+    /// Whether a portfolio respects `max_upfront`.
+    pub feasible: &'a dyn Fn(&[u32]) -> bool,
+}
+
+/// How the answer was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Every portfolio within the bounds was billed.
+    Exhaustive,
+    /// [`heuristic`]'s coordinate search.
+    CoordinateSearch,
+}
+
+impl Method {
+    /// The name `recommend.json` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Exhaustive => "exhaustive",
+            Method::CoordinateSearch => "coordinate-search",
+        }
+    }
+}
+
+/// The search's answer.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// How.
+    pub method: Method,
+    /// The best portfolio.
+    pub best: Scored,
+    /// The second best portfolio billed on every search trial, if any.
+    pub runner_up: Option<Scored>,
+    /// Every portfolio billed on every search trial, best first.
+    pub billed: Vec<Scored>,
+}
+
+/// Trials the coordinate search screens on before it polishes on all search trials.
+pub const SCREEN_TRIALS: usize = 100;
+
+/// Grid points on each side of the current count in one screening pass.
+const SIDE: i64 = 4;
+
+/// Finds the best portfolio: exhaustively when there are at most `exhaustive_limit`,
+/// otherwise with [`heuristic`].
+pub fn search(
+    bounds: &Bounds<'_>,
+    objective: Objective,
+    exhaustive_limit: u64,
+    ev: &mut dyn Evaluate,
+) -> Result<Found> {
+    let size = bounds
+        .max
+        .iter()
+        .fold(1u64, |n, &m| n.saturating_mul(u64::from(m) + 1));
+    if size <= exhaustive_limit {
+        exhaustive(bounds, objective, ev)
+    } else {
+        heuristic(bounds, objective, ev)
+    }
+}
+
+/// Bills every feasible portfolio within the bounds.
+pub fn exhaustive(
+    bounds: &Bounds<'_>,
+    objective: Objective,
+    ev: &mut dyn Evaluate,
+) -> Result<Found> {
+    let n = ev.trials();
+    let mut all = Vec::new();
+    let mut counts = vec![0u32; bounds.max.len()];
+    // An odometer over the count vectors; the batch keeps the evaluator's passes few.
+    let mut batch: Vec<Counts> = Vec::new();
+    loop {
+        if (bounds.feasible)(&counts) {
+            batch.push(counts.clone());
+        }
+        if batch.len() == 4096 {
+            all.extend(ev.score(&batch, n)?);
+            batch.clear();
+        }
+        let mut i = counts.len();
+        let mut carried = true;
+        while carried && i > 0 {
+            i -= 1;
+            if counts[i] < bounds.max[i] {
+                counts[i] += 1;
+                carried = false;
+            } else {
+                counts[i] = 0;
+            }
+        }
+        if carried {
+            break;
+        }
+    }
+    all.extend(ev.score(&batch, n)?);
+    Ok(found(Method::Exhaustive, objective, all))
+}
+
+fn found(method: Method, objective: Objective, mut billed: Vec<Scored>) -> Found {
+    billed.sort_by(|a, b| rank(objective, a, b));
+    billed.dedup_by(|a, b| a.counts == b.counts);
+    Found {
+        method,
+        best: billed[0].clone(),
+        runner_up: billed.get(1).cloned(),
+        billed,
+    }
+}
+
+fn best_of(objective: Objective, scored: &[Scored]) -> &Scored {
+    scored
+        .iter()
+        .min_by(|a, b| rank(objective, a, b))
+        .expect("a pass bills at least the current portfolio")
+}
+
+/// The coordinate search.
+///
+/// 1. Screening, on the first [`SCREEN_TRIALS`] search trials: from buying nothing, each pass
+///    bills the current portfolio, every offer moved alone by up to four steps either way (the
+///    first steps an eighth of the offer's range), and the portfolio that makes every offer's
+///    best move of the pass before at once. It moves to the best; when it stays, the steps
+///    shrink four-fold, down to one.
+/// 2. Polish, on every search trial: each pass bills the current portfolio, every offer moved
+///    by one or two either way, and every exchange of one instance of an offer for one of
+///    another that may cover the same cells; it moves to the best until none is better.
+///
+/// The answer is thus a portfolio that no single move of one or two instances and no exchange
+/// improves on the search trials.
+pub fn heuristic(
+    bounds: &Bounds<'_>,
+    objective: Objective,
+    ev: &mut dyn Evaluate,
+) -> Result<Found> {
+    let k = bounds.max.len();
+    let n = ev.trials();
+    let screen = n.min(SCREEN_TRIALS);
+    let mut x: Counts = vec![0; k];
+    let mut steps: Vec<u32> = bounds.max.iter().map(|&m| m.div_ceil(8).max(1)).collect();
+    // Per offer, the best count of its own line in the pass before, when it beat that pass's
+    // portfolio.
+    let mut line_best: Vec<Option<u32>> = vec![None; k];
+    loop {
+        let mut candidates = vec![x.clone()];
+        let combined: Counts = x
+            .iter()
+            .zip(&line_best)
+            .map(|(&c, b)| b.unwrap_or(c))
+            .collect();
+        if combined != x && (bounds.feasible)(&combined) {
+            candidates.push(combined);
+        }
+        let mut lines: Vec<(usize, usize)> = Vec::new();
+        for i in 0..k {
+            for j in -SIDE..=SIDE {
+                let v = i64::from(x[i]) + j * i64::from(steps[i]);
+                if j == 0 || v < 0 || v > i64::from(bounds.max[i]) {
+                    continue;
+                }
+                let mut y = x.clone();
+                y[i] = v as u32;
+                if (bounds.feasible)(&y) {
+                    lines.push((i, candidates.len()));
+                    candidates.push(y);
+                }
+            }
+        }
+        let scored = ev.score(&candidates, screen)?;
+        let here = &scored[0];
+        line_best = vec![None; k];
+        let mut line_score: Vec<Option<&Scored>> = vec![None; k];
+        for &(i, c) in &lines {
+            let s = &scored[c];
+            if rank(objective, s, here) == Ordering::Less
+                && line_score[i].is_none_or(|b| rank(objective, s, b) == Ordering::Less)
+            {
+                line_score[i] = Some(s);
+                line_best[i] = Some(s.counts[i]);
+            }
+        }
+        let best = best_of(objective, &scored);
+        if best.counts != x {
+            x = best.counts.clone();
+            // The line bests were found around the old portfolio: the one just taken is done.
+            for i in 0..k {
+                if line_best[i] == Some(x[i]) {
+                    line_best[i] = None;
+                }
+            }
+        } else if steps.iter().any(|&s| s > 1) {
+            steps = steps.iter().map(|&s| (s / 4).max(1)).collect();
+            line_best = vec![None; k];
+        } else {
+            break;
+        }
+    }
+    let mut billed: Vec<Scored> = Vec::new();
+    loop {
+        let mut candidates = vec![x.clone()];
+        let mut add = |y: Counts| {
+            if y.iter().zip(&bounds.max).all(|(c, m)| c <= m) && (bounds.feasible)(&y) {
+                candidates.push(y);
+            }
+        };
+        for i in 0..k {
+            for d in [-2i64, -1, 1, 2] {
+                let v = i64::from(x[i]) + d;
+                if v >= 0 {
+                    let mut y = x.clone();
+                    y[i] = v as u32;
+                    add(y);
+                }
+            }
+            for j in 0..k {
+                if i != j && x[j] > 0 && (bounds.overlap)(i, j) {
+                    let mut y = x.clone();
+                    y[i] += 1;
+                    y[j] -= 1;
+                    add(y);
+                }
+            }
+        }
+        let scored = ev.score(&candidates, n)?;
+        let best = best_of(objective, &scored).counts.clone();
+        billed.extend(scored);
+        if best == x {
+            break;
+        }
+        x = best;
+    }
+    Ok(found(Method::CoordinateSearch, objective, billed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    /// A closed-form evaluator: the total of a portfolio is `f(counts)` in every trial.
+    struct Closed<F: Fn(&[u32]) -> i64>(F, usize);
+
+    impl<F: Fn(&[u32]) -> i64> Evaluate for Closed<F> {
+        fn trials(&self) -> usize {
+            self.1
+        }
+        fn score(&mut self, portfolios: &[Counts], n: usize) -> Result<Vec<Scored>> {
+            Ok(portfolios
+                .iter()
+                .map(|c| {
+                    let v = Decimal::from((self.0)(c));
+                    let totals = vec![v; n];
+                    Scored::new(c.clone(), &totals, &totals, Decimal::ZERO, 0).unwrap()
+                })
+                .collect())
+        }
+    }
+
+    fn bounds<'a>(
+        max: Vec<u32>,
+        feasible: &'a dyn Fn(&[u32]) -> bool,
+        overlap: &'a dyn Fn(usize, usize) -> bool,
+    ) -> Bounds<'a> {
+        Bounds {
+            max,
+            overlap,
+            feasible,
+        }
+    }
+
+    #[test]
+    fn a_separable_convex_cost_is_minimised_exactly() {
+        // (a - 37)^2 + 3 (b - 5)^2 + |c - 200|: the minimum is (37, 5, 200).
+        let f = |c: &[u32]| {
+            let [a, b, x] = [c[0] as i64, c[1] as i64, c[2] as i64];
+            (a - 37).pow(2) + 3 * (b - 5).pow(2) + (x - 200).abs()
+        };
+        let all = |_: &[u32]| true;
+        let overlap = |_: usize, _: usize| true;
+        let b = bounds(vec![300, 40, 1000], &all, &overlap);
+        let found = heuristic(&b, Objective::Mean, &mut Closed(f, 3)).unwrap();
+        assert_eq!(found.best.counts, vec![37, 5, 200]);
+        assert_eq!(found.method, Method::CoordinateSearch);
+    }
+
+    #[test]
+    fn substitutes_are_exchanged_to_the_cheaper() {
+        // Two offers covering one need of 50: the first costs 3 an instance, the second 2;
+        // each instance short costs 10. Best: 0 of the first, 50 of the second.
+        let f = |c: &[u32]| {
+            let (a, b) = (c[0] as i64, c[1] as i64);
+            3 * a + 2 * b + 10 * (50 - a - b).max(0)
+        };
+        let all = |_: &[u32]| true;
+        let overlap = |_: usize, _: usize| true;
+        let b = bounds(vec![80, 80], &all, &overlap);
+        let h = heuristic(&b, Objective::Mean, &mut Closed(f, 2)).unwrap();
+        let e = exhaustive(&b, Objective::Mean, &mut Closed(f, 2)).unwrap();
+        assert_eq!(h.best.counts, vec![0, 50]);
+        assert_eq!(e.best.counts, vec![0, 50]);
+        assert_eq!(e.method, Method::Exhaustive);
+        assert_eq!(e.billed.len(), 81 * 81);
+    }
+
+    #[test]
+    fn infeasible_portfolios_are_never_billed() {
+        // The unconstrained best is 60; at most 25 may be bought.
+        let f = |c: &[u32]| (c[0] as i64 - 60).abs();
+        let cap = |c: &[u32]| c[0] <= 25;
+        let overlap = |_: usize, _: usize| true;
+        let b = bounds(vec![100], &cap, &overlap);
+        for found in [
+            heuristic(&b, Objective::Mean, &mut Closed(f, 1)).unwrap(),
+            exhaustive(&b, Objective::Mean, &mut Closed(f, 1)).unwrap(),
+        ] {
+            assert_eq!(found.best.counts, vec![25]);
+            assert!(found.billed.iter().all(|s| s.counts[0] <= 25));
+        }
+    }
+
+    #[test]
+    fn equal_totals_go_to_the_lower_counts() {
+        let f = |c: &[u32]| if c[0] >= 10 { 5 } else { 9 };
+        let all = |_: &[u32]| true;
+        let overlap = |_: usize, _: usize| true;
+        let b = bounds(vec![40], &all, &overlap);
+        let e = exhaustive(&b, Objective::Mean, &mut Closed(f, 1)).unwrap();
+        assert_eq!(e.best.counts, vec![10]);
+        assert_eq!(e.runner_up.unwrap().counts, vec![11]);
+    }
+}
