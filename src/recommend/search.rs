@@ -143,16 +143,18 @@ fn best_of(objective: Objective, scored: &[Scored]) -> &Scored {
 /// The coordinate search.
 ///
 /// 1. Screening, on the first [`SCREEN_TRIALS`] search trials: from buying nothing, each pass
-///    bills the current portfolio, every offer moved alone by up to four steps either way (the
-///    first steps an eighth of the offer's range), and the portfolio that makes every offer's
-///    best move of the pass before at once. It moves to the best; when it stays, the steps
-///    shrink four-fold, down to one.
-/// 2. Polish, on every search trial: each pass bills the current portfolio, every offer moved
-///    by one or two either way, and every exchange of one instance of an offer for one of
-///    another that may cover the same cells; it moves to the best until none is better.
+///    bills the current portfolio; every offer moved alone by up to four steps either way (the
+///    first steps an eighth of the offer's range); every exchange of a step of one offer for a
+///    step of another that may cover the same cells; the portfolio that makes every offer's
+///    best move of the pass before at once; and, where a move would pay more on the first day
+///    than `max_upfront` allows, the same move with the fewest instances of another offer given
+///    up to stay within it. It moves to the best; when it stays, the steps shrink four-fold,
+///    down to one.
+/// 2. Polish, on every search trial: the same moves with steps of one and two, until none is
+///    better.
 ///
-/// The answer is thus a portfolio that no single move of one or two instances and no exchange
-/// improves on the search trials.
+/// The answer is thus a portfolio that no move of one or two instances of an offer, alone, in
+/// exchange for another's or within the first-day budget, improves on the search trials.
 pub fn heuristic(
     bounds: &Bounds<'_>,
     objective: Objective,
@@ -167,30 +169,25 @@ pub fn heuristic(
     // portfolio.
     let mut line_best: Vec<Option<u32>> = vec![None; k];
     loop {
-        let mut candidates = vec![x.clone()];
+        let mut moves = Moves::new(bounds, &x);
         let combined: Counts = x
             .iter()
             .zip(&line_best)
             .map(|(&c, b)| b.unwrap_or(c))
             .collect();
-        if combined != x && (bounds.feasible)(&combined) {
-            candidates.push(combined);
-        }
+        moves.push(combined);
         let mut lines: Vec<(usize, usize)> = Vec::new();
         for i in 0..k {
             for j in -SIDE..=SIDE {
-                let v = i64::from(x[i]) + j * i64::from(steps[i]);
-                if j == 0 || v < 0 || v > i64::from(bounds.max[i]) {
-                    continue;
-                }
-                let mut y = x.clone();
-                y[i] = v as u32;
-                if (bounds.feasible)(&y) {
-                    lines.push((i, candidates.len()));
-                    candidates.push(y);
+                if j != 0 {
+                    if let Some(c) = moves.single(i, j * i64::from(steps[i])) {
+                        lines.push((i, c));
+                    }
                 }
             }
         }
+        moves.exchanges(&steps);
+        let candidates = moves.candidates;
         let scored = ev.score(&candidates, screen)?;
         let here = &scored[0];
         line_best = vec![None; k];
@@ -221,32 +218,18 @@ pub fn heuristic(
         }
     }
     let mut billed: Vec<Scored> = Vec::new();
+    let ones = vec![1; k];
+    let twos = vec![2; k];
     loop {
-        let mut candidates = vec![x.clone()];
-        let mut add = |y: Counts| {
-            if y.iter().zip(&bounds.max).all(|(c, m)| c <= m) && (bounds.feasible)(&y) {
-                candidates.push(y);
-            }
-        };
+        let mut moves = Moves::new(bounds, &x);
         for i in 0..k {
             for d in [-2i64, -1, 1, 2] {
-                let v = i64::from(x[i]) + d;
-                if v >= 0 {
-                    let mut y = x.clone();
-                    y[i] = v as u32;
-                    add(y);
-                }
-            }
-            for j in 0..k {
-                if i != j && x[j] > 0 && (bounds.overlap)(i, j) {
-                    let mut y = x.clone();
-                    y[i] += 1;
-                    y[j] -= 1;
-                    add(y);
-                }
+                moves.single(i, d);
             }
         }
-        let scored = ev.score(&candidates, n)?;
+        moves.exchanges(&ones);
+        moves.exchanges(&twos);
+        let scored = ev.score(&moves.candidates, n)?;
         let best = best_of(objective, &scored).counts.clone();
         billed.extend(scored);
         if best == x {
@@ -255,6 +238,93 @@ pub fn heuristic(
         x = best;
     }
     Ok(found(Method::CoordinateSearch, objective, billed))
+}
+
+/// The candidates of one pass around a portfolio: the portfolio first, then each move within
+/// the bounds, once.
+struct Moves<'b, 'a> {
+    bounds: &'b Bounds<'a>,
+    x: Counts,
+    candidates: Vec<Counts>,
+}
+
+impl<'b, 'a> Moves<'b, 'a> {
+    fn new(bounds: &'b Bounds<'a>, x: &Counts) -> Moves<'b, 'a> {
+        Moves {
+            bounds,
+            x: x.clone(),
+            candidates: vec![x.clone()],
+        }
+    }
+
+    /// Adds a feasible portfolio within the bounds not yet listed; returns its index.
+    fn push(&mut self, y: Counts) -> Option<usize> {
+        let within = y.iter().zip(&self.bounds.max).all(|(c, m)| c <= m);
+        if !within || !(self.bounds.feasible)(&y) || self.candidates.contains(&y) {
+            return None;
+        }
+        self.candidates.push(y);
+        Some(self.candidates.len() - 1)
+    }
+
+    /// Offer `i` moved by `d`; a move that breaks the first-day budget is also tried with the
+    /// fewest instances of each other offer given up that bring it back within.
+    fn single(&mut self, i: usize, d: i64) -> Option<usize> {
+        let v = i64::from(self.x[i]) + d;
+        if v < 0 || v > i64::from(self.bounds.max[i]) {
+            return None;
+        }
+        let mut y = self.x.clone();
+        y[i] = v as u32;
+        if d > 0 && !(self.bounds.feasible)(&y) {
+            for j in (0..y.len()).filter(|&j| j != i && y[j] > 0) {
+                if let Some(r) = self.repaired(&y, j) {
+                    self.push(r);
+                }
+            }
+            return None;
+        }
+        self.push(y)
+    }
+
+    /// `y` with the fewest instances of offer `j` given up that make it feasible.
+    fn repaired(&self, y: &Counts, j: usize) -> Option<Counts> {
+        let mut z = y.clone();
+        z[j] = 0;
+        if !(self.bounds.feasible)(&z) {
+            return None;
+        }
+        // First-day cash grows with every count: find the largest feasible count of j.
+        let (mut lo, mut hi) = (0u32, y[j]);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            z[j] = mid;
+            if (self.bounds.feasible)(&z) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        z[j] = lo;
+        Some(z)
+    }
+
+    /// Every exchange of `steps[i]` of offer `i` for `steps[j]` of an offer `j` held that may
+    /// cover the same cells.
+    fn exchanges(&mut self, steps: &[u32]) {
+        let k = self.x.len();
+        for i in 0..k {
+            for j in 0..k {
+                if i == j || self.x[j] == 0 || !(self.bounds.overlap)(i, j) {
+                    continue;
+                }
+                let mut y = self.x.clone();
+                y[i] = y[i].saturating_add(steps[i]);
+                y[j] = y[j].saturating_sub(steps[j]);
+                self.push(y);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
