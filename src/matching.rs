@@ -214,29 +214,36 @@ fn carried_seconds(
         Shortcut::Exact => {}
     }
     let n0 = usage.present(k);
-    events.clear();
-    events.extend(
-        usage
-            .changes(h, sub.cell)
-            .iter()
-            .map(|(_, c)| (c.offset, c.delta, 0)),
-    );
-    if let Some(changes) = changing {
-        events.extend(changes.iter().map(|c| (c.offset, 0, c.delta)));
-    }
-    events.sort_unstable_by_key(|e| e.0);
     // Both counts fit in 32 bits (every VM count of a trial does; subscribed counts are
     // capped), so 3,600 times their minimum fits in 64.
     let mut n = i64::try_from(n0).expect("a trial's VMs fit in 32 bits");
     let mut s = i64::from(sub.at_hour_start[h]);
     let mut t: i64 = 0;
     let mut total: i64 = 0;
-    for &(offset, dn, ds) in events.iter() {
-        let at = i64::from(offset);
-        total += (at - t) * n.min(s).max(0);
-        n += dn;
-        s += ds;
-        t = at;
+    let vms = usage.changes(h, sub.cell);
+    match changing {
+        // Most hours: the subscribed count holds, and the VMs' changes come sorted.
+        None => {
+            for (_, c) in vms {
+                let at = i64::from(c.offset);
+                total += (at - t) * n.min(s).max(0);
+                n += c.delta;
+                t = at;
+            }
+        }
+        Some(changes) => {
+            events.clear();
+            events.extend(vms.iter().map(|(_, c)| (c.offset, c.delta, 0)));
+            events.extend(changes.iter().map(|c| (c.offset, 0, c.delta)));
+            events.sort_unstable_by_key(|e| e.0);
+            for &(offset, dn, ds) in events.iter() {
+                let at = i64::from(offset);
+                total += (at - t) * n.min(s).max(0);
+                n += dn;
+                s += ds;
+                t = at;
+            }
+        }
     }
     total += (HOUR - t) * n.min(s).max(0);
     u64::try_from(total).expect("a sum of non-negative seconds")

@@ -515,11 +515,11 @@ impl Usage {
     /// Keeps the arrivals and departures of the hours that need them (see
     /// [`crate::engine::Engine::fill`]).
     pub fn set_changes(&mut self, mut changes: Vec<(u32, Change)>) {
-        changes.sort_unstable_by_key(|(k, _)| *k);
+        changes.sort_unstable_by_key(|(k, c)| (*k, c.offset));
         self.changes = changes;
     }
 
-    /// The arrivals and departures inside hour `h` of a tracked cell, in no particular order;
+    /// The arrivals and departures inside hour `h` of a tracked cell, by offset in the hour;
     /// empty unless [`Usage::set_changes`] kept that hour.
     pub fn changes(&self, h: usize, cell: usize) -> &[(u32, Change)] {
         let k = slot_key(h * self.cells + cell);
