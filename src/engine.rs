@@ -35,6 +35,14 @@ fn grouped(v: u64) -> String {
     crate::money::display_grouped(rust_decimal::Decimal::from(v), 0)
 }
 
+/// Above this many subscribed cells across the plans (a recommendation's batch of
+/// portfolios), a trial keeps the VM changes of every hour that has some instead of asking
+/// each plan which hours it needs: one pass over the hours instead of one per plan.
+const MANY_COVERS: usize = 16;
+
+/// The most VM changes (16 bytes each) a trial keeps that way: 64 MB.
+const MANY_CHANGES: u64 = 4_000_000;
+
 /// Buffers for one thread's trials.
 pub struct Workspace {
     /// The current trial's usage.
@@ -217,20 +225,13 @@ impl<'s> Engine<'s> {
                 }
             }
         }
-        let mut needed: Option<Vec<bool>> = None;
-        for plan in &self.plans {
-            for sub in &plan.covers {
-                let mut changing = sub.changing.iter().map(|(h, _)| *h).peekable();
-                for h in 0..layout.hours {
-                    let k = h * nc + sub.cell;
-                    let changes = changing.next_if_eq(&h).is_some();
-                    let s0 = u64::from(sub.at_hour_start[h]);
-                    if matching::shortcut(&ws.usage, k, s0, changes) == Shortcut::Exact {
-                        needed.get_or_insert_with(|| vec![false; layout.hours * nc])[k] = true;
-                    }
-                }
-            }
+        let covers: usize = self.plans.iter().map(|p| p.covers.len()).sum();
+        let needed = if covers > MANY_COVERS {
+            self.changing_hours(&ws.usage)
+        } else {
+            None
         }
+        .unwrap_or_else(|| self.ambiguous_hours(&ws.usage));
         if let Some(needed) = needed {
             let mut recorder = ChangeRecorder {
                 layout,
@@ -242,6 +243,53 @@ impl<'s> Engine<'s> {
             ws.usage.set_changes(recorder.changes);
         }
         Ok(())
+    }
+
+    /// The hour-cells whose subscription integral some plan cannot settle from VM counts, when
+    /// any: each plan's subscribed count is checked hour by hour.
+    fn ambiguous_hours(&self, usage: &Usage) -> Option<Vec<bool>> {
+        let layout = &self.layout;
+        let nc = layout.cells.len();
+        let mut needed: Option<Vec<bool>> = None;
+        for plan in &self.plans {
+            for sub in &plan.covers {
+                let mut changing = sub.changing.iter().map(|(h, _)| *h).peekable();
+                for h in 0..layout.hours {
+                    let k = h * nc + sub.cell;
+                    let changes = changing.next_if_eq(&h).is_some();
+                    let s0 = u64::from(sub.at_hour_start[h]);
+                    if matching::shortcut(usage, k, s0, changes) == Shortcut::Exact {
+                        needed.get_or_insert_with(|| vec![false; layout.hours * nc])[k] = true;
+                    }
+                }
+            }
+        }
+        needed
+    }
+
+    /// Every hour-cell of a tracked cell in which a VM starts or ends: a superset of
+    /// [`Engine::ambiguous_hours`] found in one pass, whatever the number of plans (the
+    /// integrals are the same either way; only which VM changes are kept differs). `None` when
+    /// those changes would pass [`MANY_CHANGES`]: the plans are then asked.
+    fn changing_hours(&self, usage: &Usage) -> Option<Option<Vec<bool>>> {
+        let layout = &self.layout;
+        let nc = layout.cells.len();
+        let mut needed: Option<Vec<bool>> = None;
+        let mut changes: u64 = 0;
+        for h in 0..layout.hours {
+            for c in (0..nc).filter(|&c| layout.tracked[c]) {
+                let k = h * nc + c;
+                let n = usage.arrivals(k) + usage.departures(k);
+                if n > 0 {
+                    changes += n;
+                    if changes > MANY_CHANGES {
+                        return None;
+                    }
+                    needed.get_or_insert_with(|| vec![false; layout.hours * nc])[k] = true;
+                }
+            }
+        }
+        Some(needed)
     }
 
     /// The most VM-seconds one cell may hold in one hour: its unit-seconds stay in 64 bits

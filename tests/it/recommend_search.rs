@@ -668,3 +668,62 @@ max_count = 3
     // 2 VMs: the partial-upfront reservation (0.08 an hour) beats pay-as-you-go (0.2).
     assert_eq!(counts(&rec), vec![2]);
 }
+
+/// An engine with many subscribed cells across its plans (a recommendation's batch) keeps the
+/// VM changes of every hour instead of asking each plan: every plan's bill must be the one it
+/// gets alone, where only the hours it needs are kept. Short lifetimes and subscribed counts
+/// around the usage make many hours need the exact integral; one subscription bought mid-hour
+/// changes its count inside an hour.
+#[test]
+fn many_subscribed_plans_bill_as_each_alone() {
+    let mut body = String::from(
+        r#"[[instance_type]]
+name = "m.small"
+family = "m"
+units = 1
+payg_hourly = "0.2"
+[instance_type.subscription]
+monthly = "74.4"
+
+[[fleet]]
+name = "web"
+instance_type = "m.small"
+zone = "z1"
+baseline = 3
+[fleet.arrivals]
+rate_per_hour = 6.0
+[fleet.lifetime]
+dist = "exponential"
+mean = "30min"
+"#,
+    );
+    for k in 0..20 {
+        body += &format!(
+            "\n[[strategy]]\nname = \"s{k}\"\n[[strategy.subscribe]]\ninstance_type = \"m.small\"\nzone = \"z1\"\ncount = {}\nduration = \"1mo\"\n",
+            k + 1
+        );
+        if k % 5 == 0 {
+            body += "[[strategy.subscribe]]\ninstance_type = \"m.small\"\nzone = \"z1\"\ncount = 2\nduration = \"1mo\"\nat = \"2026-01-03T10:17:41Z\"\n";
+        }
+    }
+    let text = scenario("alibaba", "14d", &body);
+    let (_dir, loaded) = load_text("many.toml", &text);
+    let all = loaded.unwrap_or_else(|e| panic!("{e}"));
+    let engine = Engine::new(&all).unwrap();
+    assert!(
+        engine.plans.iter().map(|p| p.covers.len()).sum::<usize>() > 16,
+        "enough subscribed cells to keep every hour's changes"
+    );
+    let mut ws = engine.workspace();
+    for trial in 0..3 {
+        let together = engine.trial(7, trial, &mut ws).unwrap();
+        for (k, st) in all.strategies.iter().enumerate() {
+            let mut alone_scenario = all.clone();
+            alone_scenario.strategies = vec![st.clone()];
+            let alone = Engine::new(&alone_scenario).unwrap();
+            let mut aws = alone.workspace();
+            let bills = alone.trial(7, trial, &mut aws).unwrap();
+            assert_eq!(bills[1], together[k + 1], "trial {trial}, {}", st.name);
+        }
+    }
+}
