@@ -15,6 +15,7 @@ mod profiles;
 mod properties;
 mod purchases;
 mod recommend;
+mod recommend_report;
 mod report;
 mod snapshots;
 mod sweep;
