@@ -2,6 +2,7 @@
 //! [`Output`](crate::output::Output), and a command writes the whole list as one set into its
 //! folder ([`OutputSet`]). A new output is a writer and a line here.
 
+use super::document::Document;
 use super::plot::{Picture, PlotData, is_chart_file, run_charts};
 use super::results::RunStats;
 use super::sweep_plot::SweepCharts;
@@ -121,9 +122,23 @@ impl Output<RunView<'_, '_>> for ChartFile {
     }
 }
 
+/// What a report is written from: a run's view, a recommendation's.
+pub trait Report {
+    /// The report as one document.
+    fn document(&self) -> Document;
+}
+
+impl Report for RunView<'_, '_> {
+    fn document(&self) -> Document {
+        super::writeup::document(self)
+    }
+}
+
 /// `report.md` or `report.html`: the same document in two forms.
-enum ReportFile {
+pub enum ReportFile {
+    /// `report.md`.
     Markdown,
+    /// `report.html`, the charts inlined.
     Html,
 }
 
@@ -136,13 +151,13 @@ impl ReportFile {
     }
 }
 
-impl Output<RunView<'_, '_>> for ReportFile {
+impl<D: Report + ?Sized> Output<D> for ReportFile {
     fn owns(&self, name: &str) -> bool {
         name == self.name()
     }
 
-    fn write(&mut self, dir: &Path, view: &RunView<'_, '_>) -> anyhow::Result<()> {
-        let doc = super::writeup::document(view);
+    fn write(&mut self, dir: &Path, view: &D) -> anyhow::Result<()> {
+        let doc = view.document();
         let text = match self {
             ReportFile::Markdown => doc.markdown(),
             ReportFile::Html => doc.html(),

@@ -50,11 +50,7 @@ impl<'a> PlotData<'a> {
         let names: Vec<String> = samples.strategies.iter().map(|x| x.name.clone()).collect();
         PlotData {
             currency: s.currency.clone(),
-            horizon: format!(
-                "{} from {}",
-                s.horizon,
-                crate::time::local_date(s.start, s.billing.calendar_zone)
-            ),
+            horizon: horizon_words(s),
             colors: (0..names.len()).map(color).collect(),
             totals: samples
                 .strategies
@@ -90,6 +86,15 @@ impl<'a> PlotData<'a> {
             names,
         }
     }
+}
+
+/// A scenario's horizon in words, for chart titles: "3y from 2027-01-01".
+pub fn horizon_words(s: &crate::scenario::Scenario) -> String {
+    format!(
+        "{} from {}",
+        s.horizon,
+        crate::time::local_date(s.start, s.billing.calendar_zone)
+    )
 }
 
 /// Pay-as-you-go in dark grey, then a colour-blind-friendly palette (Tableau 10).
@@ -317,8 +322,19 @@ pub(crate) fn side_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(String, RGBColor)],
 ) -> anyhow::Result<()> {
+    // Level with the top of the chart beside it.
+    legend_rows(area, entries, 70)
+}
+
+/// A legend of one line per entry in its colour, from `top` pixels down in an area of its
+/// own (beside or below a chart).
+pub(crate) fn legend_rows<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor)],
+    top: i32,
+) -> anyhow::Result<()> {
     for (i, (label, color)) in entries.iter().enumerate() {
-        let y = 70 + 28 * i as i32;
+        let y = top + 28 * i as i32;
         area.draw(&PathElement::new(
             vec![(10, y + 8), (36, y + 8)],
             ShapeStyle::from(*color).stroke_width(3),

@@ -2,6 +2,12 @@
 //! `recommend.json`, the charts and the report, and the lines it prints, all views of one
 //! [`Recommendation`].
 
+pub mod charts;
+pub mod writeup;
+
+use super::document::Document;
+use super::outputs::{Figure, Report, ReportFile};
+use super::plot::{Picture, is_chart_file};
 use super::results::RunStats;
 use super::summary::{cents, money};
 use crate::engine::Engine;
@@ -25,10 +31,15 @@ pub struct View<'a> {
     /// The statistics of the check trials (strategies in the check's order: `payg`, the
     /// file's, the recommendation, the runner-up).
     pub check: RunStats,
+    /// What the charts draw.
+    pub plot: charts::Plot,
+    /// Every chart of [`charts::charts`], drawn once as SVG (written and inlined in the HTML
+    /// report).
+    pub figures: Vec<Figure>,
 }
 
 impl<'a> View<'a> {
-    /// Gathers what the outputs show.
+    /// Gathers what the outputs show and draws the charts as SVG.
     pub fn new(scenario: &'a Scenario, found: &'a Recommendation) -> Result<View<'a>> {
         let engine = Engine::new(&found.check.scenario)?;
         let check = RunStats::new(
@@ -38,10 +49,23 @@ impl<'a> View<'a> {
             u64::from(found.settings.check_trials),
             false,
         );
+        let plot = charts::Plot::new(scenario, found);
+        let figures = charts::charts()
+            .iter()
+            .map(|c| {
+                Ok(Figure {
+                    name: c.name(),
+                    caption: c.caption(),
+                    svg: c.svg(&plot)?,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(View {
             scenario,
             found,
             check,
+            plot,
+            figures,
         })
     }
 
@@ -54,12 +78,19 @@ impl<'a> View<'a> {
     /// What to buy, in plain words: "74 x ecs.g6.large 1y all_upfront regional
     /// size-flexible, renewed and 12 x ...", or "nothing".
     pub fn what_to_buy(&self) -> String {
+        let chosen: Vec<u32> = self.found.offers.iter().map(|o| o.count).collect();
+        self.buys(&chosen)
+    }
+
+    /// What a portfolio of the offers buys, in plain words, or "nothing".
+    pub fn buys(&self, counts: &[u32]) -> String {
         let bought: Vec<String> = self
             .found
             .offers
             .iter()
-            .filter(|o| o.count > 0)
-            .map(|o| format!("{} x {}", o.count, o.offer.label))
+            .zip(counts)
+            .filter(|(_, c)| **c > 0)
+            .map(|(o, c)| format!("{c} x {}", o.offer.label))
             .collect();
         match bought.len() {
             0 => "nothing".to_string(),
@@ -122,7 +153,42 @@ impl<'a> View<'a> {
 
 /// The outputs of `capsim recommend`, written as one set into its folder.
 pub fn outputs<'a>() -> OutputSet<View<'a>> {
-    OutputSet::new(vec![Box::new(TomlFile), Box::new(JsonFile)])
+    let mut outputs: Vec<Box<dyn Output<View<'a>>>> = vec![Box::new(TomlFile), Box::new(JsonFile)];
+    outputs.extend(
+        charts::charts()
+            .into_iter()
+            .map(|chart| Box::new(ChartFile { chart }) as Box<dyn Output<View<'a>>>),
+    );
+    outputs.push(Box::new(ReportFile::Markdown));
+    outputs.push(Box::new(ReportFile::Html));
+    OutputSet::new(outputs)
+}
+
+impl Report for View<'_> {
+    fn document(&self) -> Document {
+        writeup::document(self)
+    }
+}
+
+/// A chart of the recommendation as PNG and SVG, the SVG as drawn for the report.
+struct ChartFile {
+    chart: Box<dyn Picture<charts::Plot>>,
+}
+
+impl Output<View<'_>> for ChartFile {
+    fn owns(&self, name: &str) -> bool {
+        is_chart_file(name, &self.chart.name())
+    }
+
+    fn write(&mut self, dir: &Path, view: &View<'_>) -> anyhow::Result<()> {
+        let name = self.chart.name();
+        let svg = view
+            .figures
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.svg.as_str());
+        super::plot::write_files(self.chart.as_ref(), dir, &view.plot, svg)
+    }
 }
 
 /// `recommendation.toml`: the strategy to paste into the scenario.

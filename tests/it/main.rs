@@ -15,6 +15,7 @@ mod profiles;
 mod properties;
 mod purchases;
 mod recommend;
+mod recommend_report;
 mod recommend_search;
 mod report;
 mod snapshots;

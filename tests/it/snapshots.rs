@@ -51,7 +51,7 @@ fn bill_json_shape() {
 
 /// The structure of a Markdown report: headings, table headers with their number of rows,
 /// figures and code blocks; a paragraph is a mark.
-fn structure(markdown: &str) -> String {
+pub(super) fn structure(markdown: &str) -> String {
     let mut out = Vec::new();
     let mut lines = markdown.lines().peekable();
     while let Some(line) = lines.next() {
