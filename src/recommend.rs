@@ -176,6 +176,34 @@ fn refused(s: &Scenario, message: String) -> Error {
     Error::Input(InputError::file(&s.file, message))
 }
 
+/// The most memory the exact totals of one phase (search or check) may take.
+pub const MAX_TOTALS_BYTES: u64 = 1 << 30;
+
+/// Refuses trial counts whose exact totals would not fit in [`MAX_TOTALS_BYTES`]: every trial
+/// keeps a 16-byte total per strategy billed with it (pay-as-you-go, the file's strategies, the
+/// recommendation and the runner-up).
+fn check_memory(s: &Scenario, settings: &Recommend) -> Result<()> {
+    let strategies = s.strategies.len() as u64 + 3;
+    let most = MAX_TOTALS_BYTES / (16 * strategies);
+    for (key, flag, trials) in [
+        ("trials", "--trials", settings.trials),
+        ("check_trials", "--check-trials", settings.check_trials),
+    ] {
+        if u64::from(trials) > most {
+            let grouped = |v: u64| crate::money::display_grouped(Decimal::from(v), 0);
+            return Err(refused(
+                s,
+                format!(
+                    "{flag} or [recommend] {key}: found {}, expected at most {} for this scenario: each trial keeps an exact total of 16 bytes for each of {strategies} strategies (pay-as-you-go, the file's, the recommendation and the runner-up), and a recommendation holds at most 1 GiB of them",
+                    grouped(u64::from(trials)),
+                    grouped(most)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Runs `capsim recommend` on a scenario.
 pub fn recommend(
     s: &Scenario,
@@ -192,6 +220,7 @@ pub fn recommend(
     }
     let seed = options.seed.unwrap_or(s.seed);
     let threads = options.threads;
+    check_memory(s, &settings)?;
     if settings.offers.is_empty() {
         return Err(refused(
             s,

@@ -12,7 +12,7 @@ use crate::error::{Error, InputError, Result};
 use crate::montecarlo::{Settings, for_trials};
 use crate::purchase::Plan;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
 /// Hour entries (capacity and cover numbers) the plans of one batch may hold: about 100 MB.
@@ -20,6 +20,12 @@ const BATCH_HOURS: u64 = 12_500_000;
 
 /// The most portfolios in one batch.
 const MAX_BATCH: usize = 512;
+
+/// Trial totals (16 bytes each) one batch may hold: 256 MB.
+const BATCH_TOTALS: usize = 16 << 20;
+
+/// Scores kept for portfolios billed again (a few hundred bytes each).
+const CACHE_LIMIT: usize = 200_000;
 
 /// Bills portfolios on the search trials with the shared matching core.
 pub(super) struct CoreEvaluator<'e, 's> {
@@ -56,7 +62,8 @@ impl<'e, 's> CoreEvaluator<'e, 's> {
         let hours = engine.layout.hours as u64;
         // Each reservation offer is one hourly array per pool, each subscription one per cell.
         let arrays = (space.offers.len() as u64 + 2).max(1);
-        let batch = (BATCH_HOURS / (arrays * hours).max(1)).clamp(1, MAX_BATCH as u64) as usize;
+        let by_hours = (BATCH_HOURS / (arrays * hours).max(1)).clamp(1, MAX_BATCH as u64) as usize;
+        let batch = by_hours.min(BATCH_TOTALS / payg.len().max(1)).max(1);
         CoreEvaluator {
             engine,
             space,
@@ -149,11 +156,13 @@ impl Evaluate for CoreEvaluator<'_, '_> {
 
     fn score(&mut self, portfolios: &[Counts], n: usize) -> Result<Vec<Scored>> {
         let mut missing: Vec<Counts> = Vec::new();
+        let mut seen: HashSet<&Counts> = HashSet::new();
         for c in portfolios {
-            if !self.cache.contains_key(&(c.clone(), n)) && !missing.contains(c) {
+            if !self.cache.contains_key(&(c.clone(), n)) && seen.insert(c) {
                 missing.push(c.clone());
             }
         }
+        let mut fresh: HashMap<Counts, Scored> = HashMap::with_capacity(missing.len());
         for chunk in missing.chunks(self.batch) {
             let ctx = self.engine.context();
             let plans = chunk
@@ -172,13 +181,22 @@ impl Evaluate for CoreEvaluator<'_, '_> {
             self.bills += (chunk.len() * n) as u64;
             for (c, t) in chunk.iter().zip(totals) {
                 let scored = self.scored(c, &t)?;
-                self.cache.insert((c.clone(), n), scored);
+                fresh.insert(c.clone(), scored);
             }
         }
-        Ok(portfolios
+        let out = portfolios
             .iter()
-            .map(|c| self.cache[&(c.clone(), n)].clone())
-            .collect())
+            .map(|c| match fresh.get(c) {
+                Some(s) => s.clone(),
+                None => self.cache[&(c.clone(), n)].clone(),
+            })
+            .collect();
+        // An exhaustive search bills each portfolio once: past the limit nothing more is kept.
+        if self.cache.len() + fresh.len() <= CACHE_LIMIT {
+            self.cache
+                .extend(fresh.into_iter().map(|(c, s)| ((c, n), s)));
+        }
+        Ok(out)
     }
 }
 

@@ -55,7 +55,9 @@ pub struct Found {
     pub best: Scored,
     /// The second best portfolio billed on every search trial, if any.
     pub runner_up: Option<Scored>,
-    /// Every portfolio billed on every search trial, best first.
+    /// Portfolios billed on every search trial, best first: every one the coordinate search
+    /// billed in its polish; for exhaustive search the best two and the best under each
+    /// other objective.
     pub billed: Vec<Scored>,
 }
 
@@ -84,14 +86,29 @@ pub fn search(
     }
 }
 
-/// Bills every feasible portfolio within the bounds.
+/// Bills every feasible portfolio within the bounds, keeping the best two under the objective
+/// and the best under each of the others (what the answer and the frontier need).
 pub fn exhaustive(
     bounds: &Bounds<'_>,
     objective: Objective,
     ev: &mut dyn Evaluate,
 ) -> Result<Found> {
     let n = ev.trials();
-    let mut all = Vec::new();
+    let mut kept: Vec<Scored> = Vec::new();
+    let mut keep = |scored: Vec<Scored>| {
+        kept.extend(scored);
+        let mut best: Vec<Scored> = Vec::new();
+        for o in Objective::ALL {
+            kept.sort_by(|a, b| rank(o, a, b));
+            let take = if o == objective { 2 } else { 1 };
+            for s in kept.iter().take(take) {
+                if !best.iter().any(|b| b.counts == s.counts) {
+                    best.push(s.clone());
+                }
+            }
+        }
+        kept = best;
+    };
     let mut counts = vec![0u32; bounds.max.len()];
     // An odometer over the count vectors; the batch keeps the evaluator's passes few.
     let mut batch: Vec<Counts> = Vec::new();
@@ -100,7 +117,7 @@ pub fn exhaustive(
             batch.push(counts.clone());
         }
         if batch.len() == 4096 {
-            all.extend(ev.score(&batch, n)?);
+            keep(ev.score(&batch, n)?);
             batch.clear();
         }
         let mut i = counts.len();
@@ -118,8 +135,8 @@ pub fn exhaustive(
             break;
         }
     }
-    all.extend(ev.score(&batch, n)?);
-    Ok(found(Method::Exhaustive, objective, all))
+    keep(ev.score(&batch, n)?);
+    Ok(found(Method::Exhaustive, objective, kept))
 }
 
 fn found(method: Method, objective: Objective, mut billed: Vec<Scored>) -> Found {
@@ -332,14 +349,16 @@ mod tests {
     use super::*;
     use rust_decimal::Decimal;
 
-    /// A closed-form evaluator: the total of a portfolio is `f(counts)` in every trial.
-    struct Closed<F: Fn(&[u32]) -> i64>(F, usize);
+    /// A closed-form evaluator: the total of a portfolio is `f(counts)` in every trial; counts
+    /// the portfolios it scores.
+    struct Closed<F: Fn(&[u32]) -> i64>(F, usize, usize);
 
     impl<F: Fn(&[u32]) -> i64> Evaluate for Closed<F> {
         fn trials(&self) -> usize {
             self.1
         }
         fn score(&mut self, portfolios: &[Counts], n: usize) -> Result<Vec<Scored>> {
+            self.2 += portfolios.len();
             Ok(portfolios
                 .iter()
                 .map(|c| {
@@ -373,7 +392,7 @@ mod tests {
         let all = |_: &[u32]| true;
         let overlap = |_: usize, _: usize| true;
         let b = bounds(vec![300, 40, 1000], &all, &overlap);
-        let found = heuristic(&b, Objective::Mean, &mut Closed(f, 3)).unwrap();
+        let found = heuristic(&b, Objective::Mean, &mut Closed(f, 3, 0)).unwrap();
         assert_eq!(found.best.counts, vec![37, 5, 200]);
         assert_eq!(found.method, Method::CoordinateSearch);
     }
@@ -389,12 +408,13 @@ mod tests {
         let all = |_: &[u32]| true;
         let overlap = |_: usize, _: usize| true;
         let b = bounds(vec![80, 80], &all, &overlap);
-        let h = heuristic(&b, Objective::Mean, &mut Closed(f, 2)).unwrap();
-        let e = exhaustive(&b, Objective::Mean, &mut Closed(f, 2)).unwrap();
+        let h = heuristic(&b, Objective::Mean, &mut Closed(f, 2, 0)).unwrap();
+        let mut every = Closed(f, 2, 0);
+        let e = exhaustive(&b, Objective::Mean, &mut every).unwrap();
+        assert_eq!(every.2, 81 * 81, "every portfolio is billed once");
         assert_eq!(h.best.counts, vec![0, 50]);
         assert_eq!(e.best.counts, vec![0, 50]);
         assert_eq!(e.method, Method::Exhaustive);
-        assert_eq!(e.billed.len(), 81 * 81);
     }
 
     #[test]
@@ -405,8 +425,8 @@ mod tests {
         let overlap = |_: usize, _: usize| true;
         let b = bounds(vec![100], &cap, &overlap);
         for found in [
-            heuristic(&b, Objective::Mean, &mut Closed(f, 1)).unwrap(),
-            exhaustive(&b, Objective::Mean, &mut Closed(f, 1)).unwrap(),
+            heuristic(&b, Objective::Mean, &mut Closed(f, 1, 0)).unwrap(),
+            exhaustive(&b, Objective::Mean, &mut Closed(f, 1, 0)).unwrap(),
         ] {
             assert_eq!(found.best.counts, vec![25]);
             assert!(found.billed.iter().all(|s| s.counts[0] <= 25));
@@ -419,7 +439,7 @@ mod tests {
         let all = |_: &[u32]| true;
         let overlap = |_: usize, _: usize| true;
         let b = bounds(vec![40], &all, &overlap);
-        let e = exhaustive(&b, Objective::Mean, &mut Closed(f, 1)).unwrap();
+        let e = exhaustive(&b, Objective::Mean, &mut Closed(f, 1, 0)).unwrap();
         assert_eq!(e.best.counts, vec![10]);
         assert_eq!(e.runner_up.unwrap().counts, vec![11]);
     }

@@ -137,18 +137,24 @@ impl<'a> View<'a> {
         );
         let _ = writeln!(
             out,
-            "Search: {} ({} portfolios in bounds, {} billed, {} portfolio-trials in {:.1} s).",
+            "Search: {} ({} portfolios in bounds, {} billed, {} portfolio-trials in {:.1} s). Paste {} into the scenario to run it with the others.",
             f.method.name(),
-            f.space_size,
-            f.portfolios_billed,
-            f.bills,
-            f.search_seconds
+            grouped(f.space_size),
+            grouped(f.portfolios_billed),
+            grouped(f.bills),
+            f.search_seconds,
+            "recommendation.toml"
         );
         for w in &f.warnings {
             let _ = writeln!(out, "warning: {w}");
         }
         out
     }
+}
+
+/// A count with thousands separators.
+fn grouped(v: u64) -> String {
+    crate::money::display_grouped(Decimal::from(v), 0)
 }
 
 /// The outputs of `capsim recommend`, written as one set into its folder.
@@ -432,7 +438,7 @@ pub fn json_value(view: &View<'_>) -> Value {
         })
         .collect();
     let per_second = if f.search_seconds > 0.0 {
-        f.portfolios_billed as f64 * f.settings.trials as f64 / f.search_seconds
+        f.bills as f64 / f.search_seconds
     } else {
         0.0
     };
