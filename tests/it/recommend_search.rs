@@ -727,3 +727,46 @@ mean = "30min"
         }
     }
 }
+
+/// The message of a recommendation refused as bad input, the temporary file's path as
+/// `{file}`.
+fn refusal(text: &str, trials: Option<u32>) -> String {
+    let (dir, loaded) = load_text("rec.toml", text);
+    let s = loaded.unwrap_or_else(|e| panic!("{e}"));
+    let options = Options {
+        trials,
+        check_trials: None,
+        seed: None,
+        threads: 1,
+    };
+    let Err(e) = recommend(&s, options, &AtomicBool::new(false), &mut |_| {}) else {
+        panic!("refused");
+    };
+    assert_eq!(e.exit_code(), 2, "{e}");
+    e.to_string()
+        .replace(&dir.path().join("rec.toml").display().to_string(), "{file}")
+}
+
+#[test]
+fn a_scenario_with_nothing_to_buy_is_refused() {
+    // A type with neither reserved nor subscription prices: no default offer exists.
+    let body = format!(
+        "[[instance_type]]\nname = \"m.small\"\nfamily = \"m\"\nunits = 1\npayg_hourly = \"0.2\"\n\n{}",
+        constant(3)
+    );
+    assert_eq!(
+        refusal(&scenario("aws", "14d", &body), None),
+        "{file}: [recommend]: found nothing to buy: no fleet runs an instance type with a reserved price for a term within the horizon or a subscription price; list what may be bought in [[recommend.offer]] tables"
+    );
+}
+
+#[test]
+fn trials_whose_exact_totals_pass_a_gibibyte_are_refused_with_the_count_allowed() {
+    // No strategy in the file: pay-as-you-go, the recommendation and the runner-up, 3 x 16
+    // bytes a trial; 2^30 / 48 = 22,369,621 trials fit.
+    let body = format!("{SMALL}\n{}", constant(3));
+    assert_eq!(
+        refusal(&scenario("aws", "14d", &body), Some(22_369_622)),
+        "{file}: --trials or [recommend] trials: found 22,369,622, expected at most 22,369,621 for this scenario: each trial keeps an exact total of 16 bytes for each of 3 strategies (pay-as-you-go, the file's, the recommendation and the runner-up), and a recommendation holds at most 1 GiB of them"
+    );
+}
