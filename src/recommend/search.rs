@@ -194,12 +194,10 @@ pub fn heuristic(
             .collect();
         moves.push(combined);
         let mut lines: Vec<(usize, usize)> = Vec::new();
-        for i in 0..k {
-            for j in -SIDE..=SIDE {
-                if j != 0 {
-                    if let Some(c) = moves.single(i, j * i64::from(steps[i])) {
-                        lines.push((i, c));
-                    }
+        for (i, &step) in steps.iter().enumerate() {
+            for j in (-SIDE..=SIDE).filter(|&j| j != 0) {
+                if let Some(c) = moves.single(i, j * i64::from(step)) {
+                    lines.push((i, c));
                 }
             }
         }

@@ -137,13 +137,12 @@ impl<'a> View<'a> {
         );
         let _ = writeln!(
             out,
-            "Search: {} ({} portfolios in bounds, {} billed, {} portfolio-trials in {:.1} s). Paste {} into the scenario to run it with the others.",
+            "Search: {} ({} portfolios in bounds, {} billed, {} portfolio-trials in {:.1} s). Paste recommendation.toml into the scenario to run it with the others.",
             f.method.name(),
             grouped(f.space_size),
             grouped(f.portfolios_billed),
             grouped(f.bills),
             f.search_seconds,
-            "recommendation.toml"
         );
         for w in &f.warnings {
             let _ = writeln!(out, "warning: {w}");
