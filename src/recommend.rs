@@ -86,7 +86,38 @@ pub struct Checked {
     pub cvar95_ci95: (f64, f64),
 }
 
+/// The seed of the CVaR95 bootstrap of the strategy at position `p` of a phase.
+fn bootstrap_seed(seed: u64, p: usize) -> u64 {
+    seed ^ (p as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 impl Checked {
+    /// The exact figures of totals, trial by trial, with their intervals.
+    pub fn new(
+        name: &str,
+        totals: &[Decimal],
+        bootstrap_seed: u64,
+    ) -> std::result::Result<Checked, score::TooLarge> {
+        let mut sorted = totals.to_vec();
+        sorted.sort_unstable();
+        let floats: Vec<f64> = totals.iter().map(|&v| float(v)).collect();
+        let fsorted = stats::sorted(&floats);
+        let h = stats::ci95_half_width(&floats);
+        let mean = score::mean(totals)?;
+        let m = float(mean);
+        Ok(Checked {
+            name: name.to_string(),
+            mean,
+            mean_ci95: (m - h, m + h),
+            p90: quantile(&sorted, Decimal::new(9, 1))?,
+            p90_ci95: stats::quantile_ci95_sorted(&fsorted, 0.9),
+            p95: quantile(&sorted, Decimal::new(95, 2))?,
+            p95_ci95: stats::quantile_ci95_sorted(&fsorted, 0.95),
+            cvar95: cvar95(&sorted)?,
+            cvar95_ci95: stats::cvar95_ci95(&floats, bootstrap_seed),
+        })
+    }
+
     /// The value of an objective and its interval.
     pub fn objective(&self, o: Objective) -> (Decimal, (f64, f64)) {
         match o {
@@ -139,6 +170,10 @@ pub struct Recommendation {
     pub strategy: Strategy,
     /// The recommendation on the search trials.
     pub in_sample: Scored,
+    /// Its exact figures on the search trials with their intervals.
+    pub in_sample_checked: Checked,
+    /// The runner-up's, if any.
+    pub runner_up_checked: Option<Checked>,
     /// The runner-up portfolio on the search trials.
     pub runner_up: Option<Scored>,
     /// The best portfolio billed for each objective, in [`Objective::ALL`] order.
@@ -345,6 +380,7 @@ pub fn recommend(
         curves.push(scored);
     }
     let (portfolios_billed, bills) = (ev.portfolios, ev.bills);
+    drop(ev);
     let search_seconds = began.elapsed().as_secs_f64();
     let mut all: Vec<&Scored> = found.billed.iter().chain(curves.iter().flatten()).collect();
     let frontier = Objective::ALL
@@ -361,6 +397,29 @@ pub fn recommend(
         .runner_up
         .as_ref()
         .map(|r| space.strategy(&free_name(s, "runner-up"), &r.counts));
+    // The answer and the runner-up billed again on the search trials, for the in-sample
+    // intervals of every objective (the search keeps only the statistics).
+    let ctx = engine.context();
+    let plans = std::iter::once(&strategy)
+        .chain(runner_up_strategy.as_ref())
+        .map(|st| {
+            Plan::new(&ctx, st).map_err(|e| refused(s, format!("strategy \"{}\": {e}", st.name)))
+        })
+        .collect::<Result<Vec<Plan>>>()?;
+    let totals = bill_plans(&mut engine, plans, seed, threads, n, stop, progress)?;
+    let mut in_sample_figures = totals
+        .iter()
+        .enumerate()
+        .map(|(p, t)| {
+            Checked::new(if p == 0 { &name } else { "runner-up" }, t, bootstrap_seed(seed, p))
+                .map_err(|_| refused(s, format!("the sum of the recommendation's totals over {n} trials leaves the range of exact decimals")))
+        })
+        .collect::<Result<Vec<Checked>>>()?
+        .into_iter();
+    let in_sample_checked = in_sample_figures
+        .next()
+        .expect("the recommendation was billed");
+    let runner_up_checked = in_sample_figures.next();
     let check = check(
         s,
         &strategy,
@@ -399,6 +458,8 @@ pub fn recommend(
         offers: offer_results,
         strategy,
         in_sample: found.best,
+        in_sample_checked,
+        runner_up_checked,
         runner_up: found.runner_up,
         frontier,
         strategies_in_sample,
@@ -562,27 +623,8 @@ fn check(
         .zip(&engine.plans)
         .enumerate()
         .map(|(p, (totals, plan))| {
-            let mut sorted = totals.clone();
-            sorted.sort_unstable();
-            let floats: Vec<f64> = totals.iter().map(|&v| float(v)).collect();
-            let fsorted = stats::sorted(&floats);
-            let h = stats::ci95_half_width(&floats);
-            let mean = score::mean(totals).map_err(|_| too_large(&plan.name))?;
-            let m = float(mean);
-            Ok(Checked {
-                name: plan.name.clone(),
-                mean,
-                mean_ci95: (m - h, m + h),
-                p90: quantile(&sorted, Decimal::new(9, 1)).map_err(|_| too_large(&plan.name))?,
-                p90_ci95: stats::quantile_ci95_sorted(&fsorted, 0.9),
-                p95: quantile(&sorted, Decimal::new(95, 2)).map_err(|_| too_large(&plan.name))?,
-                p95_ci95: stats::quantile_ci95_sorted(&fsorted, 0.95),
-                cvar95: cvar95(&sorted).map_err(|_| too_large(&plan.name))?,
-                cvar95_ci95: stats::cvar95_ci95(
-                    &floats,
-                    seed ^ (p as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                ),
-            })
+            Checked::new(&plan.name, totals, bootstrap_seed(seed, p))
+                .map_err(|_| too_large(&plan.name))
         })
         .collect::<Result<Vec<Checked>>>()?;
     let runner_up_diff = runner_index.map(|r| {

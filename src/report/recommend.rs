@@ -396,6 +396,7 @@ pub fn json_value(view: &View<'_>) -> Value {
         "first_day_cash": exact(f.in_sample.first_day_cash),
         "committed_unit_hours": committed_hours(view, f.in_sample.committed),
         "objective_in_sample": exact(f.in_sample.value(o)),
+        "objective_in_sample_ci95": pair(f.in_sample_checked.objective(o).1),
         "objective_out_of_sample": exact(check.exact[check.recommended].objective(o).0),
         "objective_out_of_sample_ci95": pair(check.exact[check.recommended].objective(o).1),
         "in_sample": in_sample(&f.in_sample),
@@ -405,6 +406,7 @@ pub fn json_value(view: &View<'_>) -> Value {
         (Some(r), Some(i), Some((m, ci))) => json!({
             "counts": r.counts,
             "objective_in_sample": exact(r.value(o)),
+            "objective_in_sample_ci95": f.runner_up_checked.as_ref().map(|c| pair(c.objective(o).1)),
             "in_sample": in_sample(r),
             "out_of_sample": out_of_sample(view, i),
             "paired_difference_mean": cents(m),

@@ -339,6 +339,18 @@ max_count = 10
         );
     }
     assert_eq!(one.check.runner_up_diff, two.check.runner_up_diff);
+    // The answer billed again on the search trials, for its intervals, gives the figures the
+    // search scored it with.
+    for r in [&one, &two] {
+        let (a, b) = (&r.in_sample, &r.in_sample_checked);
+        assert_eq!(
+            (a.mean, a.p90, a.p95, a.cvar95),
+            (b.mean, b.p90, b.p95, b.cvar95)
+        );
+    }
+    let runner = one.runner_up.as_ref().expect("two or more portfolios");
+    let checked = one.runner_up_checked.as_ref().expect("billed again");
+    assert_eq!((runner.mean, runner.cvar95), (checked.mean, checked.cvar95));
 }
 
 /// Two sizes of family `g` (g.small 1 unit, g.large 2 units) in two zones: the small VMs in
