@@ -211,7 +211,7 @@ impl<'e, 's> Runner<'e, 's> {
         mut progress: impl FnMut(u64),
         mut on_trial: impl FnMut(&TrialResult) -> Result<()>,
     ) -> Result<Samples> {
-        self.check_sample_memory(settings.trials)?;
+        self.check_sample_memory(settings.trials, "--trials or [scenario] trials")?;
         let mut samples = Samples::new(self.engine, &self.months);
         self.run(settings, stop, |chunk| {
             for t in chunk {
@@ -233,8 +233,9 @@ impl<'e, 's> Runner<'e, 's> {
     }
 
     /// Refuses a run whose samples would not fit in [`MAX_SAMPLE_BYTES`]: every trial keeps,
-    /// per strategy, five numbers and its cumulative cash by month, for the quantiles.
-    fn check_sample_memory(&self, trials: u64) -> Result<()> {
+    /// per strategy, five numbers and its cumulative cash by month, for the quantiles. `key`
+    /// names the setting in the message.
+    pub fn check_sample_memory(&self, trials: u64, key: &str) -> Result<()> {
         let plans = self.engine.plans.len() as u64;
         let per_trial = plans * (5 + self.months.len() as u64) * 8;
         let most = MAX_SAMPLE_BYTES / per_trial.max(1);
@@ -243,7 +244,7 @@ impl<'e, 's> Runner<'e, 's> {
             return Err(Error::Input(InputError::file(
                 &self.engine.scenario.file,
                 format!(
-                    "--trials or [scenario] trials: found {}, expected at most {} for this scenario: each trial keeps {} bytes of samples ({} strategies with pay-as-you-go, {} months of cash) and a run holds at most 4 GiB of them",
+                    "{key}: found {}, expected at most {} for this scenario: each trial keeps {} bytes of samples ({} strategies with pay-as-you-go, {} months of cash) and a run holds at most 4 GiB of them",
                     grouped(trials),
                     grouped(most),
                     grouped(per_trial),

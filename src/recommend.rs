@@ -15,7 +15,9 @@ mod space;
 
 pub use evaluate::bill_plans;
 pub use score::{Scored, cvar95, float, quantile, rank, tail_count};
-pub use search::{Bounds, Evaluate, Found, Method, SCREEN_TRIALS, exhaustive, heuristic, search};
+pub use search::{
+    Bounds, Evaluate, Found, Method, SCREEN_TRIALS, exhaustive, found, heuristic, search,
+};
 pub use space::{Counts, Prepared, Space};
 
 use crate::engine::Engine;
@@ -219,7 +221,9 @@ pub const MAX_TOTALS_BYTES: u64 = 1 << 30;
 /// recommendation and the runner-up).
 fn check_memory(s: &Scenario, settings: &Recommend) -> Result<()> {
     let strategies = s.strategies.len() as u64 + 3;
-    let most = MAX_TOTALS_BYTES / (16 * strategies);
+    // The default bounds keep each offer's peak usage per search trial too (8 bytes).
+    let per_trial = 16 * strategies + 8 * settings.offers.len() as u64;
+    let most = MAX_TOTALS_BYTES / per_trial;
     for (key, flag, trials) in [
         ("trials", "--trials", settings.trials),
         ("check_trials", "--check-trials", settings.check_trials),
@@ -229,7 +233,7 @@ fn check_memory(s: &Scenario, settings: &Recommend) -> Result<()> {
             return Err(refused(
                 s,
                 format!(
-                    "{flag} or [recommend] {key}: found {}, expected at most {} for this scenario: each trial keeps an exact total of 16 bytes for each of {strategies} strategies (pay-as-you-go, the file's, the recommendation and the runner-up), and a recommendation holds at most 1 GiB of them",
+                    "{flag} or [recommend] {key}: found {}, expected at most {} for this scenario: each trial keeps {per_trial} bytes: an exact total of 16 bytes for each of {strategies} strategies (pay-as-you-go, the file's, the recommendation and the runner-up) and the peak usage of each offer, and a recommendation holds at most 1 GiB of them",
                     grouped(u64::from(trials)),
                     grouped(most)
                 ),
@@ -249,6 +253,9 @@ pub fn recommend(
     let mut settings = Recommend::of(s);
     if let Some(t) = options.trials {
         settings.trials = t;
+        if !settings.check_trials_set {
+            settings.check_trials = t;
+        }
     }
     if let Some(t) = options.check_trials {
         settings.check_trials = t;
@@ -268,17 +275,17 @@ pub fn recommend(
 
     // The layout tracks every cell an offer subscribes in, so the engine is built with one
     // strategy holding every offer once.
-    let ones: Vec<(u32, bool)> = offers.iter().map(|_| (1, false)).collect();
-    let probe = with_strategies(s, Vec::new());
-    let probe_engine = Engine::new(&probe)?;
-    let mut space = Space::new(&probe_engine.context(), &offers, &ones, base)
-        .map_err(|e| refused(s, format!("[recommend]: {e}")))?;
     let every_once = with_strategies(
         s,
-        vec![space.strategy("every offer", &vec![1; offers.len()])],
+        vec![space::portfolio(
+            "every offer",
+            base,
+            &offers,
+            &vec![1; offers.len()],
+        )],
     );
     let mut engine = Engine::new(&every_once)?;
-    space = Space::new(&engine.context(), &offers, &ones, base)
+    let mut space = Space::new(&engine.context(), &offers, base)
         .map_err(|e| refused(s, format!("[recommend]: {e}")))?;
 
     // Bounds: the file's, else the 99th percentile of each trial's peak coverable usage.
@@ -292,8 +299,7 @@ pub fn recommend(
         match o.max_count {
             Some(m) => p.max_count = m,
             None => {
-                let mut v: Vec<f64> = peaks.iter().map(|t: &Vec<f64>| t[i]).collect();
-                v.sort_by(f64::total_cmp);
+                let v = stats::sorted(&peaks[i]);
                 let p99 = stats::quantile_sorted(&v, 0.99).ceil();
                 p.max_count = p99.clamp(0.0, MAX_COUNT as f64) as u32;
                 p.max_from_usage = true;
@@ -314,6 +320,22 @@ pub fn recommend(
         }
         other => other,
     })?;
+
+    // The check keeps the samples of a run: refused now rather than after the search.
+    // (pay-as-you-go, the recommendation and the runner-up as large as they can be, the
+    // file's strategies).
+    let largest_plan = engine.plans[1].clone();
+    engine.plans.push(largest_plan);
+    for st in &s.strategies {
+        engine.plans.push(
+            Plan::new(&engine.context(), st)
+                .map_err(|e| refused(s, format!("strategy \"{}\": {e}", st.name)))?,
+        );
+    }
+    Runner::new(&engine).check_sample_memory(
+        u64::from(settings.check_trials),
+        "--check-trials or [recommend] check_trials",
+    )?;
 
     // Pay-as-you-go and the file's strategies on the search trials.
     let began = std::time::Instant::now();
@@ -360,25 +382,27 @@ pub fn recommend(
         stop,
         progress,
     );
-    let found = search(&bounds, objective, settings.exhaustive_limit, &mut ev)?;
+    let mut found = search(&bounds, objective, settings.exhaustive_limit, &mut ev)?;
+    // Each offer's curve: the answer with that offer's count varied. A curve point that beats
+    // the coordinate search's answer is polished in turn, until none does.
+    let curves = loop {
+        let curves = curves_of(&space, &found.best.counts, &feasible, &mut ev, n)?;
+        let better = curves
+            .iter()
+            .flatten()
+            .filter(|c| rank(objective, c, &found.best) == std::cmp::Ordering::Less)
+            .min_by(|a, b| rank(objective, a, b));
+        match better {
+            Some(b) if found.method == Method::CoordinateSearch => {
+                let start = b.counts.clone();
+                let mut billed = std::mem::take(&mut found.billed);
+                billed.extend(search::polish(&bounds, objective, &mut ev, start)?);
+                found = search::found(found.method, objective, billed);
+            }
+            _ => break curves,
+        }
+    };
     let chosen = found.best.counts.clone();
-
-    // Each offer's curve: the recommendation with that offer's count varied.
-    let mut curves = Vec::with_capacity(offers.len());
-    for (i, o) in space.offers.iter().enumerate() {
-        let counts: Vec<Counts> = curve_counts(o.max_count, chosen[i])
-            .into_iter()
-            .map(|c| {
-                let mut v = chosen.clone();
-                v[i] = c;
-                v
-            })
-            .filter(|v| feasible(v))
-            .collect();
-        let mut scored = ev.score(&counts, n)?;
-        scored.sort_by_key(|x| x.counts[i]);
-        curves.push(scored);
-    }
     let (portfolios_billed, bills) = (ev.portfolios, ev.bills);
     drop(ev);
     let search_seconds = began.elapsed().as_secs_f64();
@@ -431,6 +455,11 @@ pub fn recommend(
         stop,
         progress,
     )?;
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::Interrupted(
+            "interrupted after the check; nothing was written".to_string(),
+        ));
+    }
 
     let mut warnings = Vec::new();
     let mut offer_results = Vec::with_capacity(offers.len());
@@ -469,6 +498,33 @@ pub fn recommend(
     })
 }
 
+/// Each offer's cost curve around `chosen`: the portfolio with that offer's count set to each
+/// of [`curve_counts`], the others held, on every search trial.
+fn curves_of(
+    space: &Space,
+    chosen: &Counts,
+    feasible: &dyn Fn(&[u32]) -> bool,
+    ev: &mut dyn Evaluate,
+    n: usize,
+) -> Result<Vec<Vec<Scored>>> {
+    let mut curves = Vec::with_capacity(space.offers.len());
+    for (i, o) in space.offers.iter().enumerate() {
+        let counts: Vec<Counts> = curve_counts(o.max_count, chosen[i])
+            .into_iter()
+            .map(|c| {
+                let mut v = chosen.clone();
+                v[i] = c;
+                v
+            })
+            .filter(|v| feasible(v))
+            .collect();
+        let mut scored = ev.score(&counts, n)?;
+        scored.sort_by_key(|x| x.counts[i]);
+        curves.push(scored);
+    }
+    Ok(curves)
+}
+
 /// The counts an offer's curve shows: all of them up to 40, otherwise 41 evenly spaced from 0
 /// to the bound, and the chosen count with its neighbours.
 fn curve_counts(max: u32, chosen: u32) -> Vec<u32> {
@@ -505,7 +561,8 @@ fn peak_usage(
     let engine: &Engine<'_> = engine;
     let layout = &engine.layout;
     let nc = layout.cells.len();
-    let mut peaks = Vec::with_capacity(n);
+    // Per offer, the peak of each trial.
+    let mut peaks: Vec<Vec<f64>> = vec![Vec::with_capacity(n); space.offers.len()];
     let settings = Settings {
         first: 0,
         trials: n as u64,
@@ -549,7 +606,11 @@ fn peak_usage(
                 .collect::<Vec<f64>>())
         },
         |chunk| {
-            peaks.extend(chunk.iter().cloned());
+            for trial in chunk {
+                for (offer, &v) in peaks.iter_mut().zip(trial) {
+                    offer.push(v);
+                }
+            }
             Ok(())
         },
     )?;

@@ -139,7 +139,8 @@ pub fn exhaustive(
     Ok(found(Method::Exhaustive, objective, kept))
 }
 
-fn found(method: Method, objective: Objective, mut billed: Vec<Scored>) -> Found {
+/// The answer among portfolios billed on every search trial (at least one).
+pub fn found(method: Method, objective: Objective, mut billed: Vec<Scored>) -> Found {
     billed.sort_by(|a, b| rank(objective, a, b));
     billed.dedup_by(|a, b| a.counts == b.counts);
     Found {
@@ -167,8 +168,8 @@ fn best_of(objective: Objective, scored: &[Scored]) -> &Scored {
 ///    than `max_upfront` allows, the same move with the fewest instances of another offer given
 ///    up to stay within it. It moves to the best; when it stays, the steps shrink four-fold,
 ///    down to one.
-/// 2. Polish, on every search trial: the same moves with steps of one and two, until none is
-///    better.
+/// 2. [`polish`], on every search trial: the same moves by one and two steps, the steps
+///    shrinking from a 64th of the range to one, until none is better.
 ///
 /// The answer is thus a portfolio that no move of one or two instances of an offer, alone, in
 /// exchange for another's or within the first-day budget, improves on the search trials.
@@ -232,27 +233,49 @@ pub fn heuristic(
             break;
         }
     }
+    let billed = polish(bounds, objective, ev, x)?;
+    Ok(found(Method::CoordinateSearch, objective, billed))
+}
+
+/// The polish of the coordinate search from `start`, on every search trial: each pass bills
+/// the current portfolio and its moves by one and two steps of each offer, alone, exchanged for
+/// another's or repaired to stay within the first-day budget; it moves to the best, and when it
+/// stays the steps shrink four-fold. The first steps are a 64th of each offer's range, since
+/// the screening's answer on fewer trials can be that far off on all of them; the last are one.
+/// Returns every portfolio billed, the last pass's portfolio (no move improves it) first among
+/// equals.
+pub(super) fn polish(
+    bounds: &Bounds<'_>,
+    objective: Objective,
+    ev: &mut dyn Evaluate,
+    start: Counts,
+) -> Result<Vec<Scored>> {
+    let n = ev.trials();
+    let mut x = start;
+    let mut steps: Vec<u32> = bounds.max.iter().map(|&m| (m / 64).max(1)).collect();
     let mut billed: Vec<Scored> = Vec::new();
-    let ones = vec![1; k];
-    let twos = vec![2; k];
     loop {
         let mut moves = Moves::new(bounds, &x);
-        for i in 0..k {
+        for (i, &step) in steps.iter().enumerate() {
             for d in [-2i64, -1, 1, 2] {
-                moves.single(i, d);
+                moves.single(i, d * i64::from(step));
             }
         }
-        moves.exchanges(&ones);
-        moves.exchanges(&twos);
+        let doubled: Vec<u32> = steps.iter().map(|&s| s.saturating_mul(2)).collect();
+        moves.exchanges(&steps);
+        moves.exchanges(&doubled);
         let scored = ev.score(&moves.candidates, n)?;
         let best = best_of(objective, &scored).counts.clone();
         billed.extend(scored);
-        if best == x {
+        if best != x {
+            x = best;
+        } else if steps.iter().any(|&s| s > 1) {
+            steps = steps.iter().map(|&s| (s / 4).max(1)).collect();
+        } else {
             break;
         }
-        x = best;
     }
-    Ok(found(Method::CoordinateSearch, objective, billed))
+    Ok(billed)
 }
 
 /// The candidates of one pass around a portfolio: the portfolio first, then each move within

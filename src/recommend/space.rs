@@ -2,7 +2,7 @@
 //! instance of an offer pays on the first day and commits, and the strategy a count vector
 //! stands for.
 
-use crate::charge::{Amount, ExactSum, Horizon, Overflow};
+use crate::charge::{Amount, ChargeKind, ExactSum, Horizon, Overflow, Target};
 use crate::purchase::{Context, Plan};
 use crate::scenario::{Buy, Offer, Reserve, Scenario, Strategy, Subscribe};
 use crate::time::DAY;
@@ -35,14 +35,34 @@ pub struct Prepared {
     pub units: u64,
 }
 
-impl Prepared {
-    /// The offer bought `count` times.
-    pub fn bought(&self, count: u32) -> Buy {
-        match &self.offer.buy {
-            Buy::Reserve(r) => Buy::Reserve(Reserve { count, ..r.clone() }),
-            Buy::Subscribe(s) => Buy::Subscribe(Subscribe { count, ..s.clone() }),
+/// The strategy holding `base`'s entries, then each offer bought `counts[i]` times (none when
+/// 0), in the order zonal, regional non-flexible, size-flexible, subscriptions (docs/spec.md,
+/// section 12), the file's order within each.
+pub(super) fn portfolio(
+    name: &str,
+    base: Option<&Strategy>,
+    offers: &[Offer],
+    counts: &[u32],
+) -> Strategy {
+    let mut st = Strategy {
+        name: name.to_string(),
+        reserves: Vec::new(),
+        subscribes: Vec::new(),
+    };
+    if let Some(b) = base {
+        st.reserves.extend(b.reserves.iter().cloned());
+        st.subscribes.extend(b.subscribes.iter().cloned());
+    }
+    let mut order: Vec<usize> = (0..offers.len()).collect();
+    order.sort_by_key(|&i| rank(&offers[i].buy));
+    for i in order.into_iter().filter(|&i| counts[i] > 0) {
+        let count = counts[i];
+        match &offers[i].buy {
+            Buy::Reserve(r) => st.reserves.push(Reserve { count, ..r.clone() }),
+            Buy::Subscribe(s) => st.subscribes.push(Subscribe { count, ..s.clone() }),
         }
     }
+    st
 }
 
 /// The name of an offer for people.
@@ -89,24 +109,21 @@ fn rank(buy: &Buy) -> u8 {
 pub struct Space {
     /// The offers, in the file's (or the defaults') order.
     pub offers: Vec<Prepared>,
-    /// Offer indices in the order their entries are written into a strategy.
-    order: Vec<usize>,
     /// The strategy portfolios add to (entries before the offers').
     base: Option<Strategy>,
 }
 
 impl Space {
-    /// Prepares the offers against a layout; `max_counts` are the bounds (the file's, or the
-    /// ones the search trials' usage gave).
+    /// Prepares the offers against a layout, each bounded by its `max_count` (0 when the
+    /// search trials' usage is to bound it).
     pub fn new(
         ctx: &Context<'_>,
         offers: &[Offer],
-        max_counts: &[(u32, bool)],
         base: Option<&Strategy>,
     ) -> Result<Space, crate::purchase::LayoutError> {
         let s = ctx.scenario;
         let mut prepared = Vec::with_capacity(offers.len());
-        for (offer, &(max_count, max_from_usage)) in offers.iter().zip(max_counts) {
+        for offer in offers {
             let mut one = Strategy {
                 name: "one".to_string(),
                 reserves: Vec::new(),
@@ -132,11 +149,20 @@ impl Space {
                 }
             };
             let plan = Plan::new(ctx, &one)?;
+            // What the purchase pays on its first day: its upfront payment, first instalment or
+            // first fee; not hourly fees, nor renewals.
             let day_end = s.start + DAY;
             let first_day: Vec<Amount> = plan
                 .charges
                 .iter()
-                .filter(|c| c.horizon == Horizon::Inside && c.paid_at < day_end)
+                .filter(|c| {
+                    matches!(
+                        c.kind,
+                        ChargeKind::Upfront | ChargeKind::Instalment | ChargeKind::SubscriptionFee
+                    ) && matches!(c.target, Target::Purchase { period: 0, .. })
+                        && c.horizon == Horizon::Inside
+                        && c.paid_at < day_end
+                })
                 .map(|c| c.amount)
                 .collect();
             let mut each = ExactSum::default();
@@ -159,8 +185,8 @@ impl Space {
             prepared.push(Prepared {
                 label: label(s, &offer.buy),
                 offer: offer.clone(),
-                max_count,
-                max_from_usage,
+                max_count: offer.max_count.unwrap_or(0),
+                max_from_usage: offer.max_count.is_none(),
                 first_day,
                 first_day_each,
                 committed,
@@ -168,11 +194,8 @@ impl Space {
                 units,
             });
         }
-        let mut order: Vec<usize> = (0..offers.len()).collect();
-        order.sort_by_key(|&i| rank(&offers[i].buy));
         Ok(Space {
             offers: prepared,
-            order,
             base: base.cloned(),
         })
     }
@@ -186,25 +209,8 @@ impl Space {
 
     /// The strategy of a portfolio: the base strategy's entries, then the offers bought.
     pub fn strategy(&self, name: &str, counts: &[u32]) -> Strategy {
-        let mut st = Strategy {
-            name: name.to_string(),
-            reserves: Vec::new(),
-            subscribes: Vec::new(),
-        };
-        if let Some(b) = &self.base {
-            st.reserves.extend(b.reserves.iter().cloned());
-            st.subscribes.extend(b.subscribes.iter().cloned());
-        }
-        for &i in &self.order {
-            if counts[i] == 0 {
-                continue;
-            }
-            match self.offers[i].bought(counts[i]) {
-                Buy::Reserve(r) => st.reserves.push(r),
-                Buy::Subscribe(sub) => st.subscribes.push(sub),
-            }
-        }
-        st
+        let offers: Vec<Offer> = self.offers.iter().map(|o| o.offer.clone()).collect();
+        portfolio(name, self.base.as_ref(), &offers, counts)
     }
 
     /// Cash the offers of a portfolio pay on the first day (the base's is not counted: it is

@@ -75,6 +75,8 @@ pub struct Recommend {
     pub trials: u32,
     /// Fresh trials of the out-of-sample check.
     pub check_trials: u32,
+    /// True when the file sets `check_trials` (otherwise it follows `--trials`).
+    pub check_trials_set: bool,
     /// The most cash a portfolio may pay on the first day, if bounded.
     pub max_upfront: Option<Decimal>,
     /// The strategy already held (an index into the scenario's strategies), if any.
@@ -108,6 +110,7 @@ impl Recommend {
                     objective: Objective::Mean,
                     trials,
                     check_trials: trials,
+                    check_trials_set: false,
                     max_upfront: None,
                     base: None,
                     exhaustive_limit: DEFAULT_EXHAUSTIVE_LIMIT,
@@ -230,6 +233,7 @@ pub(super) fn read(
         objective,
         trials: search_trials,
         check_trials,
+        check_trials_set: t.get("check_trials").is_some(),
         max_upfront,
         base,
         exhaustive_limit,

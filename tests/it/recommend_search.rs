@@ -775,10 +775,115 @@ fn a_scenario_with_nothing_to_buy_is_refused() {
 #[test]
 fn trials_whose_exact_totals_pass_a_gibibyte_are_refused_with_the_count_allowed() {
     // No strategy in the file: pay-as-you-go, the recommendation and the runner-up, 3 x 16
-    // bytes a trial; 2^30 / 48 = 22,369,621 trials fit.
+    // bytes a trial, and one default offer (SMALL's subscription; its 1y terms are longer than
+    // the 14 days) with its peak usage, 8 bytes: 56 bytes, and 2^30 / 56 = 19,173,961 trials
+    // fit.
     let body = format!("{SMALL}\n{}", constant(3));
     assert_eq!(
-        refusal(&scenario("aws", "14d", &body), Some(22_369_622)),
-        "{file}: --trials or [recommend] trials: found 22,369,622, expected at most 22,369,621 for this scenario: each trial keeps an exact total of 16 bytes for each of 3 strategies (pay-as-you-go, the file's, the recommendation and the runner-up), and a recommendation holds at most 1 GiB of them"
+        refusal(&scenario("aws", "14d", &body), Some(19_173_962)),
+        "{file}: --trials or [recommend] trials: found 19,173,962, expected at most 19,173,961 for this scenario: each trial keeps 56 bytes: an exact total of 16 bytes for each of 3 strategies (pay-as-you-go, the file's, the recommendation and the runner-up) and the peak usage of each offer, and a recommendation holds at most 1 GiB of them"
     );
+}
+
+#[test]
+fn first_day_cash_counts_the_purchase_payments_not_hourly_fees_nor_renewals() {
+    // Alibaba settles hourly fees whenever they reach the auto-deduction threshold; at 0.01
+    // every hour's fee of a reservation is paid within the hour, many times on the first day.
+    // `max_upfront` bounds the purchase payments only: the partial upfront 438 of SMALL per
+    // instance, the 74.4 of the first month of a subscription, and for a 1d reservation of
+    // m.day renewed daily, its first day's price of 5 and not the renewals' 5 each.
+    let body = format!(
+        r#"{SMALL}
+[[instance_type]]
+name = "m.day"
+family = "d"
+units = 1
+payg_hourly = "1"
+[instance_type.reserved.1d]
+all_upfront = "5"
+
+[[fleet]]
+name = "steady"
+instance_type = "m.small"
+zone = "z1"
+baseline = 3
+[[fleet]]
+name = "days"
+instance_type = "m.day"
+zone = "z1"
+baseline = 1
+
+[recommend]
+trials = 2
+check_trials = 2
+[[recommend.offer]]
+reserve = {{ instance_type = "m.small", term = "1y", payment = "partial_upfront" }}
+max_count = 3
+[[recommend.offer]]
+subscribe = {{ instance_type = "m.small", zone = "z1", duration = "1mo" }}
+max_count = 3
+[[recommend.offer]]
+reserve = {{ instance_type = "m.day", term = "1d", payment = "all_upfront", renew = true }}
+max_count = 1
+"#
+    );
+    let text = scenario("alibaba", "14d", &body).replace(
+        "profile = \"alibaba\"",
+        "profile = \"alibaba\"\nauto_deduct_threshold = \"0.01\"",
+    );
+    let (_, rec) = run(&text);
+    let each: Vec<Decimal> = rec.offers.iter().map(|o| o.offer.first_day_each).collect();
+    assert_eq!(each, vec![d("438"), d("74.4"), d("5")]);
+}
+
+#[test]
+fn check_trials_follow_the_command_lines_trials_unless_the_file_sets_them() {
+    let body = format!("{SMALL}\n{}", constant(2));
+    let options = |trials| Options {
+        trials: Some(trials),
+        check_trials: None,
+        seed: None,
+        threads: 1,
+    };
+    for (table, want) in [("", 3), ("[recommend]\ncheck_trials = 2\n", 2)] {
+        let text = scenario("aws", "3d", &format!("{body}\n{table}"));
+        let (_dir, loaded) = load_text("rec.toml", &text);
+        let s = loaded.unwrap_or_else(|e| panic!("{e}"));
+        let r = recommend(&s, options(3), &AtomicBool::new(false), &mut |_| {})
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.settings.trials, r.settings.check_trials), (3, want));
+    }
+}
+
+#[test]
+fn too_many_check_trials_are_refused_before_anything_is_billed() {
+    // A century of monthly cash per strategy and trial: 2,000,000 check trials pass the 4 GiB
+    // of samples a run may hold, whatever the exact count allowed.
+    let body = format!(
+        "{SMALL}\n{}\n[recommend]\ntrials = 1\ncheck_trials = 2000000\n",
+        constant(1)
+    );
+    let (_dir, loaded) = load_text("rec.toml", &scenario("aws", "100y", &body));
+    let s = loaded.unwrap_or_else(|e| panic!("{e}"));
+    let mut billed = 0u64;
+    let options = Options {
+        trials: None,
+        check_trials: None,
+        seed: None,
+        threads: 1,
+    };
+    let Err(e) = recommend(&s, options, &AtomicBool::new(false), &mut |step| {
+        if let capsim::recommend::Step::Billed(n) = step {
+            billed += n;
+        }
+    }) else {
+        panic!("refused");
+    };
+    assert_eq!(e.exit_code(), 2);
+    let m = e.to_string();
+    assert!(
+        m.contains("--check-trials or [recommend] check_trials: found 2,000,000, expected at most"),
+        "{m}"
+    );
+    assert_eq!(billed, 0, "refused before the search");
 }

@@ -185,7 +185,8 @@ impl Chart<Plot> for SavingsCurve {
         DB::ErrorType: 'static,
     {
         // The offers' labels are long: they go in rows below the chart, never over a curve.
-        let key_height = 28 * d.curves.len() as u32 + 16;
+        let rows = d.curves.len().min(KEY_ROWS) as u32;
+        let key_height = 28 * rows + 16;
         let (main, key) = area.split_vertically(crate::report::plot::SIZE.1 - key_height);
         let most = d
             .curves
@@ -273,9 +274,21 @@ impl Chart<Plot> for SavingsCurve {
                 (label, c.color)
             })
             .collect();
+        let mut entries = entries;
+        if entries.len() > KEY_ROWS {
+            let more = entries.len() - (KEY_ROWS - 1);
+            entries.truncate(KEY_ROWS - 1);
+            entries.push((
+                format!("and {more} more offers: see the offers table of the report"),
+                RGBColor(160, 160, 160),
+            ));
+        }
         legend_rows(&key, &entries, 4)
     }
 }
+
+/// The most rows of the curve chart's key: more offers would squeeze the chart away.
+const KEY_ROWS: usize = 12;
 
 /// `frontier`: the mean total against its CVaR95 on the search trials, for the best portfolio
 /// of each objective and for pay-as-you-go and the file's strategies; the recommendation is

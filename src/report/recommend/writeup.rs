@@ -196,8 +196,9 @@ fn optimism(view: &View<'_>) -> String {
     );
     if let Some((m, ci)) = f.check.runner_up_diff {
         out.push_str(&format!(
-            " Trial by trial, the runner-up costs {} {cur} more on average (95% CI {}){}.",
-            money(m),
+            " Trial by trial, the runner-up costs {} {cur} {} on average (95% CI {}){}.",
+            money(m.abs()),
+            if m < 0.0 { "less" } else { "more" },
             interval(ci),
             if ci.0 <= 0.0 && ci.1 >= 0.0 {
                 ", an interval that holds zero: the two are not told apart, and either will do"
