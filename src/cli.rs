@@ -300,7 +300,7 @@ fn recommend(args: &RecommendArgs) -> Result<()> {
         seed: args.seed,
         threads: threads(args.threads, trials),
     };
-    let mut progress = Progress::new(0, "bills", args.quiet);
+    let mut progress = Progress::open_ended("bills", args.quiet);
     let found = crate::recommend::recommend(&s, options, &STOP, &mut |step| match step {
         crate::recommend::Step::Planned(n) => progress.plan(n),
         crate::recommend::Step::Billed(n) => progress.inc(n),

@@ -11,6 +11,8 @@ const PLAIN_EVERY: Duration = Duration::from_secs(5);
 /// Progress of a count of work items (trials, sweep points).
 pub struct Progress {
     kind: Kind,
+    /// False when the total grows as the work goes (a search): no time left is shown.
+    eta: bool,
     periodic: bool,
     total: u64,
     done: u64,
@@ -27,14 +29,26 @@ enum Kind {
 impl Progress {
     /// Progress of `total` items called `unit` ("trials"); hidden when `quiet`.
     pub fn new(total: u64, unit: &'static str, quiet: bool) -> Progress {
+        Progress::with_eta(total, unit, quiet, true)
+    }
+
+    /// Progress of work whose total is learnt as it goes ([`Progress::plan`]): the count done,
+    /// the count planned so far and the rate, without a time left.
+    pub fn open_ended(unit: &'static str, quiet: bool) -> Progress {
+        Progress::with_eta(0, unit, quiet, false)
+    }
+
+    fn with_eta(total: u64, unit: &'static str, quiet: bool, eta: bool) -> Progress {
         let kind = if quiet {
             Kind::Hidden
         } else if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(&format!(
-                    "{{bar:40}} {{pos}}/{{len}} {unit}, {{rate}} {unit}/s, ETA {{eta}}"
-                ))
+                ProgressStyle::with_template(&if eta {
+                    format!("{{bar:40}} {{pos}}/{{len}} {unit}, {{rate}} {unit}/s, ETA {{eta}}")
+                } else {
+                    format!("{{pos}} of the {{len}} {unit} planned so far, {{rate}} {unit}/s")
+                })
                 .expect("a valid template")
                 .with_key(
                     "rate",
@@ -51,6 +65,7 @@ impl Progress {
         };
         Progress {
             kind,
+            eta,
             periodic: true,
             total,
             done: 0,
@@ -93,11 +108,18 @@ impl Progress {
                 if self.periodic && last.elapsed() >= PLAIN_EVERY && self.done < self.total {
                     *last = Instant::now();
                     let rate = self.done as f64 / self.started.elapsed().as_secs_f64();
-                    let eta = (self.total - self.done) as f64 / rate.max(1e-9);
-                    eprintln!(
-                        "capsim: {}/{} {}, {rate:.1} {}/s, ETA {eta:.0}s",
-                        self.done, self.total, self.unit, self.unit
-                    );
+                    if self.eta {
+                        let eta = (self.total - self.done) as f64 / rate.max(1e-9);
+                        eprintln!(
+                            "capsim: {}/{} {}, {rate:.1} {}/s, ETA {eta:.0}s",
+                            self.done, self.total, self.unit, self.unit
+                        );
+                    } else {
+                        eprintln!(
+                            "capsim: {} of the {} {} planned so far, {rate:.1} {}/s",
+                            self.done, self.total, self.unit, self.unit
+                        );
+                    }
                 }
             }
         }

@@ -200,6 +200,20 @@ fn free_name(s: &Scenario, want: &str) -> String {
         .expect("some suffix is free")
 }
 
+/// An engine's error on a portfolio of the offers, said of `[recommend]` rather than of a
+/// strategy the file does not hold.
+fn in_recommend(e: Error, portfolio: &str) -> Error {
+    match e {
+        Error::Input(mut ie) => {
+            // The path names an entry of a strategy the file does not hold.
+            ie.path = None;
+            ie.message = format!("[recommend]: the portfolio of {portfolio}: {}", ie.message);
+            Error::Input(ie)
+        }
+        other => other,
+    }
+}
+
 /// A scenario holding `strategies` in place of the file's.
 fn with_strategies(s: &Scenario, strategies: Vec<Strategy>) -> Scenario {
     Scenario {
@@ -233,9 +247,11 @@ fn check_memory(s: &Scenario, settings: &Recommend) -> Result<()> {
             return Err(refused(
                 s,
                 format!(
-                    "{flag} or [recommend] {key}: found {}, expected at most {} for this scenario: each trial keeps {per_trial} bytes: an exact total of 16 bytes for each of {strategies} strategies (pay-as-you-go, the file's, the recommendation and the runner-up) and the peak usage of each offer, and a recommendation holds at most 1 GiB of them",
+                    "{flag} or [recommend] {key}: found {}, expected at most {} for this scenario: each trial keeps {per_trial} bytes: an exact total of 16 bytes for each of {strategies} strategies (pay-as-you-go, the file's {}, the recommendation and the runner-up) and 8 for the peak usage of each of {} offers, and a recommendation holds at most 1 GiB of them",
                     grouped(u64::from(trials)),
-                    grouped(most)
+                    grouped(most),
+                    s.strategies.len(),
+                    settings.offers.len()
                 ),
             ));
         }
@@ -284,46 +300,14 @@ pub fn recommend(
             &vec![1; offers.len()],
         )],
     );
-    let mut engine = Engine::new(&every_once)?;
+    let mut engine =
+        Engine::new(&every_once).map_err(|e| in_recommend(e, "every offer bought once"))?;
     let mut space = Space::new(&engine.context(), &offers, base)
         .map_err(|e| refused(s, format!("[recommend]: {e}")))?;
 
-    // Bounds: the file's, else the 99th percentile of each trial's peak coverable usage.
-    let peaks = if offers.iter().any(|o| o.max_count.is_none()) {
-        peak_usage(&mut engine, &space, seed, threads, n, stop)?
-    } else {
-        Vec::new()
-    };
-    for (i, o) in offers.iter().enumerate() {
-        let p = &mut space.offers[i];
-        match o.max_count {
-            Some(m) => p.max_count = m,
-            None => {
-                let v = stats::sorted(&peaks[i]);
-                let p99 = stats::quantile_sorted(&v, 0.99).ceil();
-                p.max_count = p99.clamp(0.0, MAX_COUNT as f64) as u32;
-                p.max_from_usage = true;
-            }
-        }
-    }
-    let max: Vec<u32> = space.offers.iter().map(|o| o.max_count).collect();
-    // Every limit of a strategy (periods, hourly arrays, fee payments) is checked once, on the
-    // largest portfolio.
-    let largest = with_strategies(s, vec![space.strategy("every offer at its most", &max)]);
-    let mut engine = Engine::new(&largest).map_err(|e| match e {
-        Error::Input(mut ie) => {
-            ie.message = format!(
-                "[recommend]: the portfolio of every offer at its max_count: {}",
-                ie.message
-            );
-            Error::Input(ie)
-        }
-        other => other,
-    })?;
-
-    // The check keeps the samples of a run: refused now rather than after the search.
-    // (pay-as-you-go, the recommendation and the runner-up as large as they can be, the
-    // file's strategies).
+    // The check keeps the samples of a run, refused now rather than after the search: those
+    // of pay-as-you-go, the recommendation and the runner-up (whose payments fall on the
+    // dates of every offer's), and the file's strategies.
     let largest_plan = engine.plans[1].clone();
     engine.plans.push(largest_plan);
     for st in &s.strategies {
@@ -336,6 +320,30 @@ pub fn recommend(
         u64::from(settings.check_trials),
         "--check-trials or [recommend] check_trials",
     )?;
+
+    // Bounds: the file's, else the 99th percentile of each trial's peak coverable usage.
+    let peaks = if offers.iter().any(|o| o.max_count.is_none()) {
+        peak_usage(&mut engine, &space, seed, threads, n, stop, progress)?
+    } else {
+        Vec::new()
+    };
+    // Per offer, whether some search trial's peak passed its bound (buying more could pay).
+    let mut passed = vec![true; offers.len()];
+    for (i, o) in offers.iter().enumerate() {
+        if o.max_count.is_none() {
+            let v = stats::sorted(&peaks[i]);
+            let p99 = stats::quantile_sorted(&v, 0.99).ceil();
+            let bound = p99.clamp(0.0, MAX_COUNT as f64) as u32;
+            space.offers[i].max_count = bound;
+            passed[i] = v.last().is_some_and(|&most| most > f64::from(bound));
+        }
+    }
+    let max: Vec<u32> = space.offers.iter().map(|o| o.max_count).collect();
+    // Every limit of a strategy (periods, hourly arrays, fee payments) is checked once, on the
+    // largest portfolio.
+    let largest = with_strategies(s, vec![space.strategy("every offer at its most", &max)]);
+    let mut engine = Engine::new(&largest)
+        .map_err(|e| in_recommend(e, "every offer bought at its max_count"))?;
 
     // Pay-as-you-go and the file's strategies on the search trials.
     let began = std::time::Instant::now();
@@ -464,11 +472,18 @@ pub fn recommend(
     let mut warnings = Vec::new();
     let mut offer_results = Vec::with_capacity(offers.len());
     for (i, (o, curve)) in space.offers.iter().zip(curves).enumerate() {
-        if o.max_from_usage && o.max_count > 0 && chosen[i] >= o.max_count {
-            warnings.push(format!(
-                "{} is bought {} times, its bound: the 99th percentile of the peak usage it can cover. Set max_count in its [[recommend.offer]] to search beyond it.",
-                o.label, chosen[i]
-            ));
+        if o.max_count > 0 && chosen[i] >= o.max_count && passed[i] {
+            warnings.push(if o.max_from_usage {
+                format!(
+                    "{} is bought {} times, its bound: the 99th percentile of the peak usage it can cover, which some search trials pass. Set max_count in its [[recommend.offer]] to search beyond it.",
+                    o.label, chosen[i]
+                )
+            } else {
+                format!(
+                    "{} is bought {} times, its max_count. Raise max_count to search beyond it.",
+                    o.label, chosen[i]
+                )
+            });
         }
         offer_results.push(OfferResult {
             offer: o.clone(),
@@ -556,8 +571,11 @@ fn peak_usage(
     threads: usize,
     n: usize,
     stop: &AtomicBool,
+    progress: &mut dyn FnMut(Step),
 ) -> Result<Vec<Vec<f64>>> {
     engine.plans = Vec::new();
+    // Each trial's fleet counts as one bill in the progress.
+    progress(Step::Planned(n as u64));
     let engine: &Engine<'_> = engine;
     let layout = &engine.layout;
     let nc = layout.cells.len();
@@ -611,6 +629,7 @@ fn peak_usage(
                     offer.push(v);
                 }
             }
+            progress(Step::Billed(chunk.len() as u64));
             Ok(())
         },
     )?;

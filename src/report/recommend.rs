@@ -102,6 +102,21 @@ impl<'a> View<'a> {
         }
     }
 
+    /// What the purchases pay on the first day, against `max_upfront` when the file sets one,
+    /// as a sentence.
+    pub fn first_day(&self) -> String {
+        let f = self.found;
+        let cur = &self.scenario.currency;
+        let paid = display_cents(f.in_sample.first_day_cash);
+        match f.settings.max_upfront {
+            Some(m) => format!(
+                "Its purchases pay {paid} {cur} on the first day, of the {} {cur} max_upfront allows.",
+                display_cents(m)
+            ),
+            None => format!("Its purchases pay {paid} {cur} on the first day."),
+        }
+    }
+
     /// The lines `capsim recommend` prints.
     pub fn text(&self) -> String {
         let f = self.found;
@@ -123,6 +138,7 @@ impl<'a> View<'a> {
             sv.share_saving * 100.0,
             display_cents(exact.cvar95),
         );
+        let _ = writeln!(out, "{}", self.first_day());
         let o = f.settings.objective;
         let (value, ci) = exact.objective(o);
         let _ = writeln!(

@@ -215,12 +215,17 @@ pub(super) fn read(
             if items.is_empty() {
                 return Err(n.expected("at least one [[recommend.offer]]"));
             }
-            let mut offers = Vec::with_capacity(items.len());
-            for item in items {
-                offers.push(read_offer(
-                    &item.table_any("a [[recommend.offer]] table")?,
-                    cx,
-                )?);
+            let mut offers: Vec<Offer> = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let table = item.table_any("a [[recommend.offer]] table")?;
+                let offer = read_offer(&table, cx)?;
+                // A repeated offer only doubles the space searched.
+                if let Some(j) = offers.iter().position(|o| o.buy == offer.buy) {
+                    return Err(table.node().error(format!(
+                        "found the same purchase as recommend.offer[{j}], expected each offer once (offer {i} would only double the portfolios searched; raise max_count instead)"
+                    )));
+                }
+                offers.push(offer);
             }
             (offers, false)
         }

@@ -171,6 +171,12 @@ fn each_bad_recommend_table_has_one_exact_message() {
             "{file}:35:20: recommend.exhaustive_limit: found 10_000_001, expected a whole number of portfolios from 1 to 10,000,000",
         ),
         (
+            "an offer listed twice",
+            "[recommend]\n[[recommend.offer]]\nsubscribe = { instance_type = \"ecs.g6.large\", duration = \"1mo\" }\n[[recommend.offer]]\nsubscribe = { instance_type = \"ecs.g6.large\", duration = \"1mo\" }\nmax_count = 5\n",
+            // [recommend] is line 34: the second [[recommend.offer]] table starts on line 37.
+            "{file}:37:1: recommend.offer[1]: found the same purchase as recommend.offer[0], expected each offer once (offer 1 would only double the portfolios searched; raise max_count instead)",
+        ),
+        (
             "a negative max_upfront",
             "[recommend]\nmax_upfront = \"-1\"\n",
             "{file}:35:15: recommend.max_upfront: found \"-1\", expected an amount from 0 to 1,000,000,000 such as \"0.152\" or \"1000\" (digits with an optional decimal point)",

@@ -781,7 +781,7 @@ fn trials_whose_exact_totals_pass_a_gibibyte_are_refused_with_the_count_allowed(
     let body = format!("{SMALL}\n{}", constant(3));
     assert_eq!(
         refusal(&scenario("aws", "14d", &body), Some(19_173_962)),
-        "{file}: --trials or [recommend] trials: found 19,173,962, expected at most 19,173,961 for this scenario: each trial keeps 56 bytes: an exact total of 16 bytes for each of 3 strategies (pay-as-you-go, the file's, the recommendation and the runner-up) and the peak usage of each offer, and a recommendation holds at most 1 GiB of them"
+        "{file}: --trials or [recommend] trials: found 19,173,962, expected at most 19,173,961 for this scenario: each trial keeps 56 bytes: an exact total of 16 bytes for each of 3 strategies (pay-as-you-go, the file's 0, the recommendation and the runner-up) and 8 for the peak usage of each of 1 offers, and a recommendation holds at most 1 GiB of them"
     );
 }
 

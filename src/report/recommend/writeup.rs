@@ -90,6 +90,8 @@ fn opening(view: &View<'_>) -> Vec<String> {
             display_cents(stats.obligation_after_horizon_mean)
         ));
     }
+    details.push(' ');
+    details.push_str(&view.first_day());
     out.push(details);
     out
 }
