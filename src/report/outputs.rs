@@ -23,6 +23,25 @@ pub struct Figure {
     pub svg: String,
 }
 
+impl Figure {
+    /// Draws each chart as SVG, in order.
+    pub fn draw_all<D, C: Picture<D> + ?Sized>(
+        charts: &[Box<C>],
+        data: &D,
+    ) -> anyhow::Result<Vec<Figure>> {
+        charts
+            .iter()
+            .map(|c| {
+                Ok(Figure {
+                    name: c.name(),
+                    caption: c.caption(),
+                    svg: c.svg(data)?,
+                })
+            })
+            .collect()
+    }
+}
+
 /// What a run's outputs are written from.
 pub struct RunView<'a, 's> {
     /// The engine of the run's scenario.
@@ -43,16 +62,7 @@ impl<'a, 's> RunView<'a, 's> {
         stats: &'a RunStats,
     ) -> anyhow::Result<RunView<'a, 's>> {
         let plot = PlotData::new(engine, samples, stats);
-        let figures = run_charts()
-            .iter()
-            .map(|c| {
-                Ok(Figure {
-                    name: c.name(),
-                    caption: c.caption(),
-                    svg: c.svg(&plot)?,
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let figures = Figure::draw_all(&run_charts(), &plot)?;
         Ok(RunView {
             engine,
             stats,

@@ -50,16 +50,7 @@ impl<'a> View<'a> {
             false,
         );
         let plot = charts::Plot::new(scenario, found);
-        let figures = charts::charts()
-            .iter()
-            .map(|c| {
-                Ok(Figure {
-                    name: c.name(),
-                    caption: c.caption(),
-                    svg: c.svg(&plot)?,
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let figures = Figure::draw_all(&charts::charts(), &plot)?;
         Ok(View {
             scenario,
             found,
