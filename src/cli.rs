@@ -238,6 +238,7 @@ fn run(args: &RunArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
     let engine = Engine::new(&s)?;
+    warn_prices(&engine);
     let runner = Runner::new(&engine);
     let names: Vec<String> = engine.plans.iter().map(|p| p.name.clone()).collect();
     // Declared before the set of outputs, which is written from views of them.
@@ -368,7 +369,15 @@ fn merge(args: &MergeArgs) -> Result<()> {
 
 fn validate(path: &PathBuf) -> Result<()> {
     let s = Scenario::load(path)?;
+    warn_prices(&Engine::new(&s)?);
     print(&report::inputs::describe(&s))
+}
+
+/// Says on stderr which purchases cost as much as pay-as-you-go or more.
+fn warn_prices(engine: &Engine<'_>) {
+    for w in report::inputs::price_warnings(engine) {
+        eprintln!("capsim: warning: {w}");
+    }
 }
 
 fn bill(args: &BillArgs) -> Result<()> {

@@ -215,3 +215,53 @@ fn param_text(p: &ParamValue) -> String {
         ParamValue::Choice { values, .. } => format!("choice of {values:?}"),
     }
 }
+
+/// The purchases whose price per instance-hour is at or above what they replace at
+/// pay-as-you-go rates, one sentence each: such a purchase can never save, and is most often a
+/// mistyped price. A reservation is compared with its type's pay-as-you-go compute price; a
+/// subscription, which also carries licence, software and storage, with their sum. The rate is
+/// the first period's (`EntrySummary::effective_hourly_rate`).
+pub fn price_warnings(engine: &crate::engine::Engine<'_>) -> Vec<String> {
+    use crate::purchase::Purchase;
+    let s = engine.scenario;
+    let cur = &s.currency;
+    let mut out = Vec::new();
+    for plan in engine.plans.iter().skip(1) {
+        for (p, entry) in plan.purchases.iter().zip(&plan.entries) {
+            let Some(rate) = entry.effective_hourly_rate else {
+                continue;
+            };
+            let (what, payg, compared) = match p {
+                Purchase::Reservation(r) => {
+                    let t = &s.types[r.spec.instance_type];
+                    (
+                        format!("{} {} {}", t.name, r.spec.term, r.spec.payment),
+                        t.payg_hourly,
+                        "pay-as-you-go",
+                    )
+                }
+                Purchase::Subscription(sub) => {
+                    let t = &s.types[sub.spec.instance_type];
+                    (
+                        format!("{} {} subscription", t.name, sub.spec.duration),
+                        t.payg_hourly
+                            + t.license_hourly
+                            + t.software_hourly
+                            + t.storage_network_hourly,
+                        "pay-as-you-go with licence, software, storage and network",
+                    )
+                }
+            };
+            if rate >= payg {
+                out.push(format!(
+                    "strategy \"{}\" {} ({what}) costs {} {cur} per instance-hour over its first period, at or above the {} of {compared}: it can never save; is a price mistyped?",
+                    plan.name,
+                    entry.entry,
+                    rate.round_dp(4).normalize(),
+                    payg.normalize(),
+                ));
+            }
+        }
+    }
+    out
+}

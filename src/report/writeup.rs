@@ -256,6 +256,13 @@ pub fn document(view: &RunView<'_, '_>) -> Document {
     for paragraph in verdict(summary) {
         doc.push(Block::Paragraph(paragraph));
     }
+    let warnings = super::inputs::price_warnings(view.engine);
+    if !warnings.is_empty() {
+        doc.push(Block::Heading(1, "Warnings".to_string()));
+        for w in warnings {
+            doc.push(Block::Paragraph(format!("Warning: {w}")));
+        }
+    }
     doc.push(Block::Paragraph(format!(
         "{} trials (seed {}), {} horizon from {} to {}, {} billing rules. Totals are amortized: prepaid amounts are spread over their active time and only the horizon's share counts.",
         summary.trials,

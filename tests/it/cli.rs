@@ -542,3 +542,48 @@ fn more_threads_than_a_run_can_use_are_capped_and_said_so() {
         )
     );
 }
+
+/// The example with ecs.g6.large's 1y all-upfront price mistyped as 8,000 instead of 800.
+fn mistyped_example(dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo_file("scenarios/example.toml")).unwrap();
+    let typo = text.replacen("all_upfront = \"800\"", "all_upfront = \"8000\"", 1);
+    assert_ne!(typo, text);
+    let path = dir.join("typo.toml");
+    std::fs::write(&path, typo).unwrap();
+    path
+}
+
+/// The warning for the mistyped price. Under Alibaba's window a 1y reservation bought at
+/// 00:00 on 2027-01-01 (UTC+8) is active until 24:00 on its expiration day, 2028-01-02: 367
+/// days, 8,808 hours, so 8,000 / 8,808 = 0.90826... an instance-hour, above the 0.152 of
+/// pay-as-you-go.
+const TYPO_WARNING: &str = "strategy \"ri-1y-all\" reserve[0] (ecs.g6.large 1y all_upfront) costs 0.9083 USD per instance-hour over its first period, at or above the 0.152 of pay-as-you-go: it can never save; is a price mistyped?";
+
+#[test]
+fn a_purchase_dearer_than_pay_as_you_go_is_warned_of_by_validate_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = mistyped_example(dir.path());
+    let out = capsim().arg("validate").arg(&typo).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr, format!("capsim: warning: {TYPO_WARNING}\n"));
+    let run = run_into(&typo, &dir.path().join("out"), &["--trials", "2"]);
+    assert_eq!(run.status.code(), Some(0));
+    assert!(
+        String::from_utf8(run.stderr)
+            .unwrap()
+            .contains(TYPO_WARNING)
+    );
+    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        report.contains(&format!("Warning: {TYPO_WARNING}")),
+        "{report}"
+    );
+    // The example as shipped: every purchase is cheaper than what it replaces.
+    let clean = capsim()
+        .arg("validate")
+        .arg(repo_file("scenarios/example.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(clean.stderr).unwrap(), "");
+}
