@@ -213,15 +213,25 @@ impl RunStats {
         }
     }
 
-    /// The strategy with the lowest mean total among those from position `from` on (0: all,
-    /// 1: all but pay-as-you-go); ties go to the first in the file.
+    /// The cheapest strategy among those from position `from` on (0: all, 1: all but
+    /// pay-as-you-go), in the order of [`by_cost`].
     pub fn cheapest(&self, from: usize) -> Option<(usize, &StrategyStats)> {
         self.strategies
             .iter()
             .enumerate()
             .skip(from)
-            .min_by(|(_, a), (_, b)| a.total.mean.total_cmp(&b.total.mean))
+            .min_by(|(_, a), (_, b)| {
+                by_cost((a.total.mean, a.npv_mean), (b.total.mean, b.npv_mean))
+            })
     }
+}
+
+/// How strategies rank by cost, given (mean total, mean NPV): the lower mean total first;
+/// equal means, as strategies whose amortized totals tie trial by trial have, go to the lower
+/// mean NPV (the same cost paid later); then to the first in the file (`min_by` and stable
+/// sorts keep it first).
+pub fn by_cost(a: (f64, f64), b: (f64, f64)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1))
 }
 
 fn mean_exact(sum: Decimal, n: usize) -> Decimal {
@@ -262,12 +272,12 @@ fn enough(samples: &Samples) -> Option<Enough> {
         return None;
     }
     let mut order: Vec<usize> = (0..samples.strategies.len()).collect();
-    let means: Vec<f64> = samples
+    let costs: Vec<(f64, f64)> = samples
         .strategies
         .iter()
-        .map(|s| stats::mean(&s.total))
+        .map(|s| (stats::mean(&s.total), stats::mean(&s.npv)))
         .collect();
-    order.sort_by(|&a, &b| means[a].total_cmp(&means[b]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| by_cost(costs[a], costs[b]).then(a.cmp(&b)));
     let (best, runner) = (&samples.strategies[order[0]], &samples.strategies[order[1]]);
     let diff: Vec<f64> = runner
         .total

@@ -65,12 +65,29 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
         ));
     }
     if let Some(e) = &summary.trials_enough {
+        let npv = |name: &str| {
+            summary
+                .strategies
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.npv_mean)
+        };
         out.push(if e.tied {
-            format!(
-                "{} and {} cost exactly the same in every trial: choose between them on other grounds.",
-                literal(&e.best),
-                literal(&e.runner_up)
-            )
+            match (npv(&e.best), npv(&e.runner_up)) {
+                (Some(a), Some(b)) if a < b => format!(
+                    "{} and {} cost exactly the same in every trial (equal amortized totals); {} is named first for its lower net present value, {} {cur} against {} {cur}: it pays the same later.",
+                    literal(&e.best),
+                    literal(&e.runner_up),
+                    literal(&e.best),
+                    money(a),
+                    money(b)
+                ),
+                _ => format!(
+                    "{} and {} cost exactly the same in every trial, at the same net present value: choose between them on other grounds.",
+                    literal(&e.best),
+                    literal(&e.runner_up)
+                ),
+            }
         } else if e.decided && e.diff_ci95_half_width == 0.0 {
             format!(
                 "The runner-up, {}, costs {} {cur} more in every trial.",

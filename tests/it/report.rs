@@ -262,3 +262,80 @@ fn a_difference_that_is_the_same_in_every_trial_is_said_so() {
     );
     assert!(!md.contains("+/- 0.00"), "{md}");
 }
+
+/// Two strategies that cost exactly the same in every trial: the same 3y reservation of the
+/// Azure profile paid all upfront or in 36 monthly instalments of the same price, over a 3y
+/// horizon, so every instalment and the upfront payment are wholly inside it and amortize to
+/// the same total. With a positive discount rate the instalments, paid later, have the lower
+/// net present value: the verdict names `monthly` first though the file lists `upfront`
+/// first, and says why.
+#[test]
+fn equal_totals_are_ranked_by_net_present_value_and_the_verdict_says_so() {
+    let text = r#"[scenario]
+name = "tie"
+start = "2027-01-01T00:00:00Z"
+horizon = "3y"
+trials = 3
+seed = 1
+discount_rate = 0.06
+
+[billing]
+profile = "azure"
+
+[[instance_type]]
+name = "D2"
+family = "D"
+units = 1
+payg_hourly = "0.2"
+[instance_type.reserved.3y]
+all_upfront = "2016"
+
+[[fleet]]
+name = "steady"
+instance_type = "D2"
+zone = "westeurope"
+baseline = 4
+
+[[strategy]]
+name = "upfront"
+[[strategy.reserve]]
+instance_type = "D2"
+count = 4
+term = "3y"
+payment = "all_upfront"
+
+[[strategy]]
+name = "monthly"
+[[strategy.reserve]]
+instance_type = "D2"
+count = 4
+term = "3y"
+payment = "monthly"
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tie.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = dir.path().join("out");
+    let run = capsim()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let enough = &summary["trials_enough"];
+    assert_eq!(enough["best"], "monthly");
+    assert_eq!(enough["runner_up"], "upfront");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("**monthly is cheapest"), "{report}");
+    assert!(
+        report.contains("monthly and upfront cost exactly the same in every trial (equal amortized totals); monthly is named first for its lower net present value,"),
+        "{report}"
+    );
+}
