@@ -22,7 +22,7 @@ pub use space::{Counts, Prepared, Space};
 
 use crate::engine::Engine;
 use crate::error::{Error, InputError, Result};
-use crate::montecarlo::{Runner, Samples, Settings, for_trials};
+use crate::montecarlo::{Runner, Samples, Settings};
 use crate::purchase::Plan;
 use crate::scenario::{Buy, MAX_COUNT, Objective, Recommend, Scenario, Strategy};
 use crate::stats;
@@ -200,6 +200,17 @@ fn free_name(s: &Scenario, want: &str) -> String {
         .expect("some suffix is free")
 }
 
+/// The error of a strategy (`who`) whose totals over `trials` add up past the range of exact
+/// decimals.
+fn sum_too_large(s: &Scenario, who: &str, trials: &str) -> Error {
+    refused(
+        s,
+        format!(
+            "{who}: the sum of its totals over {trials} leaves the range of exact decimals; lower the counts, prices or trials"
+        ),
+    )
+}
+
 /// An engine's error on a portfolio of the offers, said of `[recommend]` rather than of a
 /// strategy the file does not hold.
 fn in_recommend(e: Error, portfolio: &str) -> Error {
@@ -362,8 +373,13 @@ pub fn recommend(
         .into_iter()
         .zip(&totals)
         .map(|(name, t)| {
-            let scored = Scored::new(Vec::new(), t, &payg, Decimal::ZERO, 0)
-                .map_err(|_| refused(s, format!("strategy \"{name}\": the sum of its totals over {n} trials leaves the range of exact decimals")))?;
+            let scored = Scored::new(Vec::new(), t, &payg, Decimal::ZERO, 0).map_err(|_| {
+                sum_too_large(
+                    s,
+                    &format!("strategy \"{name}\""),
+                    &format!("{n} search trials"),
+                )
+            })?;
             Ok((name, scored))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -438,13 +454,20 @@ pub fn recommend(
             Plan::new(&ctx, st).map_err(|e| refused(s, format!("strategy \"{}\": {e}", st.name)))
         })
         .collect::<Result<Vec<Plan>>>()?;
+    let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
     let totals = bill_plans(&mut engine, plans, seed, threads, n, stop, progress)?;
     let mut in_sample_figures = totals
         .iter()
+        .zip(&names)
         .enumerate()
-        .map(|(p, t)| {
-            Checked::new(if p == 0 { &name } else { "runner-up" }, t, bootstrap_seed(seed, p))
-                .map_err(|_| refused(s, format!("the sum of the recommendation's totals over {n} trials leaves the range of exact decimals")))
+        .map(|(p, (t, name))| {
+            Checked::new(name, t, bootstrap_seed(seed, p)).map_err(|_| {
+                sum_too_large(
+                    s,
+                    &format!("strategy \"{name}\""),
+                    &format!("{n} search trials"),
+                )
+            })
         })
         .collect::<Result<Vec<Checked>>>()?
         .into_iter();
@@ -574,25 +597,23 @@ fn peak_usage(
     progress: &mut dyn FnMut(Step),
 ) -> Result<Vec<Vec<f64>>> {
     engine.plans = Vec::new();
-    // Each trial's fleet counts as one bill in the progress.
-    progress(Step::Planned(n as u64));
     let engine: &Engine<'_> = engine;
     let layout = &engine.layout;
     let nc = layout.cells.len();
-    // Per offer, the peak of each trial.
-    let mut peaks: Vec<Vec<f64>> = vec![Vec::with_capacity(n); space.offers.len()];
-    let settings = Settings {
-        first: 0,
-        trials: n as u64,
+    let trials = evaluate::Trials {
         seed,
         threads,
-    };
-    let done = for_trials(
-        engine,
-        settings,
+        n,
         stop,
-        |k, ws| {
-            engine.fill(seed, k, ws)?;
+    };
+    // Each trial's fleet counts as one bill in the progress.
+    trials.columns(
+        engine,
+        space.offers.len(),
+        1,
+        "measuring usage",
+        progress,
+        |_, ws| {
             let usage = &ws.usage;
             Ok(space
                 .offers
@@ -621,24 +642,9 @@ fn peak_usage(
                         (most as f64) / (HOUR as f64 * o.units as f64)
                     }
                 })
-                .collect::<Vec<f64>>())
+                .collect())
         },
-        |chunk| {
-            for trial in chunk {
-                for (offer, &v) in peaks.iter_mut().zip(trial) {
-                    offer.push(v);
-                }
-            }
-            progress(Step::Billed(chunk.len() as u64));
-            Ok(())
-        },
-    )?;
-    if done < n as u64 {
-        return Err(Error::Interrupted(
-            "interrupted while measuring usage; nothing was written".to_string(),
-        ));
-    }
-    Ok(peaks)
+    )
 }
 
 /// Bills `payg`, the file's strategies, the recommendation and the runner-up on trials
@@ -691,11 +697,10 @@ fn check(
         ));
     }
     let too_large = |name: &str| {
-        refused(
+        sum_too_large(
             s,
-            format!(
-                "strategy \"{name}\": the sum of its totals over {trials} check trials leaves the range of exact decimals"
-            ),
+            &format!("strategy \"{name}\""),
+            &format!("{trials} check trials"),
         )
     };
     let checked = exact

@@ -7,7 +7,7 @@ use super::Step;
 use super::score::Scored;
 use super::search::Evaluate;
 use super::space::{Counts, Space};
-use crate::engine::Engine;
+use crate::engine::{Engine, Workspace};
 use crate::error::{Error, InputError, Result};
 use crate::montecarlo::{Settings, for_trials};
 use crate::purchase::Plan;
@@ -106,22 +106,21 @@ pub fn bill_plans(
     progress: &mut dyn FnMut(Step),
 ) -> Result<Vec<Vec<Decimal>>> {
     let count = plans.len();
-    progress(Step::Planned((count * n) as u64));
     engine.plans = plans;
     let engine: &Engine<'_> = engine;
-    let mut totals: Vec<Vec<Decimal>> = vec![Vec::with_capacity(n); count];
-    let settings = Settings {
-        first: 0,
-        trials: n as u64,
+    let trials = Trials {
         seed,
         threads,
-    };
-    let done = for_trials(
-        engine,
-        settings,
+        n,
         stop,
+    };
+    trials.columns(
+        engine,
+        count,
+        count as u64,
+        "searching",
+        progress,
         |k, ws| {
-            engine.fill(seed, k, ws)?;
             (0..count)
                 .map(|p| {
                     engine
@@ -129,24 +128,70 @@ pub fn bill_plans(
                         .map(|b| b.amortized_total)
                         .map_err(|e| engine.overflow(k, p, e))
                 })
-                .collect::<Result<Vec<Decimal>>>()
+                .collect()
         },
-        |chunk| {
-            for t in chunk {
-                for (p, v) in t.iter().enumerate() {
-                    totals[p].push(*v);
+    )
+}
+
+/// Search trials 0..n of one seed, run on `threads` threads until `stop` is set.
+pub(super) struct Trials<'a> {
+    /// The seed.
+    pub(super) seed: u64,
+    /// Worker threads (0: one per core).
+    pub(super) threads: usize,
+    /// How many.
+    pub(super) n: usize,
+    /// Set by Ctrl-C.
+    pub(super) stop: &'a AtomicBool,
+}
+
+impl Trials<'_> {
+    /// Fills each trial's fleet, computes `width` values from it with `each`, and returns them
+    /// as `width` columns of one value per trial, in trial order. `progress` hears of `weight`
+    /// bills a trial; an interruption is an error that says it happened `during` what.
+    pub(super) fn columns<T: Send + Clone>(
+        &self,
+        engine: &Engine<'_>,
+        width: usize,
+        weight: u64,
+        during: &str,
+        progress: &mut dyn FnMut(Step),
+        each: impl Fn(u64, &mut Workspace) -> Result<Vec<T>> + Sync,
+    ) -> Result<Vec<Vec<T>>> {
+        let n = self.n;
+        progress(Step::Planned(n as u64 * weight));
+        let mut columns: Vec<Vec<T>> = vec![Vec::with_capacity(n); width];
+        let settings = Settings {
+            first: 0,
+            trials: n as u64,
+            seed: self.seed,
+            threads: self.threads,
+        };
+        let done = for_trials(
+            engine,
+            settings,
+            self.stop,
+            |k, ws| {
+                engine.fill(self.seed, k, ws)?;
+                each(k, ws)
+            },
+            |chunk| {
+                for trial in chunk {
+                    for (column, v) in columns.iter_mut().zip(trial) {
+                        column.push(v.clone());
+                    }
                 }
-            }
-            progress(Step::Billed(chunk.len() as u64 * count as u64));
-            Ok(())
-        },
-    )?;
-    if done < n as u64 {
-        return Err(Error::Interrupted(
-            "interrupted while searching; nothing was written".to_string(),
-        ));
+                progress(Step::Billed(chunk.len() as u64 * weight));
+                Ok(())
+            },
+        )?;
+        if done < n as u64 {
+            return Err(Error::Interrupted(format!(
+                "interrupted while {during}; nothing was written"
+            )));
+        }
+        Ok(columns)
     }
-    Ok(totals)
 }
 
 impl Evaluate for CoreEvaluator<'_, '_> {
@@ -203,14 +248,11 @@ impl Evaluate for CoreEvaluator<'_, '_> {
 impl CoreEvaluator<'_, '_> {
     fn scored(&self, counts: &[u32], totals: &[Decimal]) -> Result<Scored> {
         let too_large = || {
-            Error::Input(InputError::file(
-                &self.engine.scenario.file,
-                format!(
-                    "[recommend] portfolio {}: the sum of its totals over {} trials leaves the range of exact decimals; lower the counts, prices or trials",
-                    name(counts),
-                    totals.len()
-                ),
-            ))
+            super::sum_too_large(
+                self.engine.scenario,
+                &format!("[recommend] portfolio {}", name(counts)),
+                &format!("{} search trials", totals.len()),
+            )
         };
         let first_day = self.space.first_day_cash(counts).map_err(|_| too_large())?;
         Scored::new(
