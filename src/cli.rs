@@ -245,7 +245,7 @@ fn run(args: &RunArgs) -> Result<()> {
     let (samples, stats);
     // Every output is written into a staging folder and moves into `dir` as one set, so the
     // folder never holds a mix of this run's files and an earlier run's.
-    let mut staged = run_outputs(&names).stage(&dir)?;
+    let mut staged = run_outputs(&names, crate::fleet::draw_columns(&s)).stage(&dir)?;
     let mut progress = Progress::new(settings.trials, "trials", args.quiet);
     samples = runner.collect(
         settings,

@@ -49,6 +49,8 @@ pub struct Workspace {
     pub usage: Usage,
     /// The last matching.
     pub matched: Matched,
+    /// What the current trial drew: its variables and its events' outcomes.
+    pub draws: crate::fleet::Draws,
     scratch: Scratch,
 }
 
@@ -184,6 +186,7 @@ impl<'s> Engine<'s> {
         Workspace {
             usage: Usage::new(&self.layout),
             matched: Matched::default(),
+            draws: Default::default(),
             scratch: Scratch::default(),
         }
     }
@@ -198,7 +201,7 @@ impl<'s> Engine<'s> {
     /// the matching core's 64-bit range (see [`Engine::cell_limits`](Engine)).
     pub fn fill(&self, seed: u64, trial: u64, ws: &mut Workspace) -> Result<(), Error> {
         let (s, layout) = (self.scenario, &self.layout);
-        self.generator.fill(s, layout, seed, trial, &mut ws.usage);
+        ws.draws = self.generator.fill(s, layout, seed, trial, &mut ws.usage);
         let nc = layout.cells.len();
         // One pass for the largest count (it vectorises); the cells are searched only when it
         // exceeds the smallest limit.

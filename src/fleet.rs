@@ -5,7 +5,9 @@
 //! so a trial is the same on any thread and changing one fleet leaves the others' draws alone.
 
 use crate::scenario::dist::{Lifetime, Param};
-use crate::scenario::{EventAction, FleetKind, MAX_ARRIVALS, MAX_COUNT, Scenario, Synthetic};
+use crate::scenario::{
+    BaselineGrowth, EventAction, FleetKind, MAX_ARRIVALS, MAX_COUNT, Scenario, Synthetic,
+};
 use crate::time::{HOUR, Instant, YEAR_SECONDS};
 use crate::usage::{Layout, Usage, VmSink};
 use rand::distr::Uniform;
@@ -30,6 +32,108 @@ pub enum Purpose {
     ArrivalSeconds = 4,
     /// Lifetimes.
     Lifetimes = 5,
+    /// A shared variable of `[vars]` (the stream is named by the variable).
+    Variable = 6,
+}
+
+/// What a trial drew that a planner conditions on: the shared variables and whether each
+/// event happened.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Draws {
+    /// The value of each variable of `[vars]`, in the file's order.
+    pub vars: Vec<f64>,
+    /// Whether each event of the generated fleets happened, fleet by fleet in the file's
+    /// order.
+    pub events: Vec<bool>,
+}
+
+/// A column of what the trials drew: `var.NAME` (the variable's value) or
+/// `event.FLEET.INDEX` (1 when the event happened), as `trials.csv` names it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrawColumn {
+    /// The column's name.
+    pub name: String,
+    /// Where its value comes from.
+    pub source: DrawSource,
+    /// The values the report splits the trials by: a choice variable's values, or happened (1)
+    /// and did not (0) for an event with a probability; `None` for the others.
+    pub split: Option<Vec<f64>>,
+}
+
+/// Where a [`DrawColumn`]'s value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrawSource {
+    /// Index into [`Draws::vars`].
+    Var(usize),
+    /// Index into [`Draws::events`].
+    Event(usize),
+}
+
+impl DrawColumn {
+    /// The column's value in a trial.
+    pub fn value(&self, d: &Draws) -> f64 {
+        match self.source {
+            DrawSource::Var(i) => d.vars[i],
+            DrawSource::Event(i) => f64::from(u8::from(d.events[i])),
+        }
+    }
+}
+
+/// The columns of what a scenario's trials draw: every variable, then every event that may or
+/// may not happen (a probability other than a fixed 0 or 1, or a `when`), fleet by fleet.
+pub fn draw_columns(s: &Scenario) -> Vec<DrawColumn> {
+    use crate::scenario::dist::ParamValue;
+    let mut out: Vec<DrawColumn> = s
+        .vars
+        .iter()
+        .enumerate()
+        .map(|(i, v)| DrawColumn {
+            name: format!("var.{}", v.name),
+            source: DrawSource::Var(i),
+            split: match &v.value.value {
+                ParamValue::Choice { values, .. } => {
+                    let mut distinct: Vec<f64> = Vec::new();
+                    for &x in values {
+                        if !distinct.contains(&x) {
+                            distinct.push(x);
+                        }
+                    }
+                    Some(distinct)
+                }
+                _ => None,
+            },
+        })
+        .collect();
+    let mut flat = 0;
+    for fleet in &s.fleets {
+        let FleetKind::Synthetic(syn) = &fleet.kind else {
+            continue;
+        };
+        for (i, e) in syn.events.iter().enumerate() {
+            let certain = e.when.is_none()
+                && matches!(e.probability.fixed_value(), Some(p) if p == 0.0 || p == 1.0);
+            if !certain {
+                out.push(DrawColumn {
+                    name: format!("event.{}.{i}", fleet.name),
+                    source: DrawSource::Event(flat),
+                    split: e.when.is_none().then(|| vec![1.0, 0.0]),
+                });
+            }
+            flat += 1;
+        }
+    }
+    out
+}
+
+/// Draws the trial's value of every variable of `[vars]`, each from its own stream.
+pub fn draw_vars(s: &Scenario, seed: u64, trial: u64) -> Vec<f64> {
+    s.vars
+        .iter()
+        .map(|v| {
+            v.value
+                .sample(&mut stream(seed, trial, &v.name, Purpose::Variable), &[])
+        })
+        .collect()
 }
 
 /// SplitMix64's finaliser: a strong 64-bit mix.
@@ -116,6 +220,10 @@ pub struct Drawn {
     pub events: Vec<(f64, f64)>,
     /// The lifetime distribution with its drawn parameters.
     pub lifetime: Option<LifetimeDraw>,
+    /// The yearly growth of the always-on VMs, when they grow.
+    pub baseline_growth: Option<f64>,
+    /// The extra VMs of each schedule.
+    pub schedule_extras: Vec<u32>,
 }
 
 /// A lifetime distribution with fixed parameters (seconds).
@@ -257,15 +365,23 @@ impl Generator {
         }
     }
 
-    /// Fills `usage` with trial `trial`'s fleet and completes it.
-    pub fn fill(&self, s: &Scenario, layout: &Layout, seed: u64, trial: u64, usage: &mut Usage) {
+    /// Fills `usage` with trial `trial`'s fleet and completes it; returns what it drew.
+    pub fn fill(
+        &self,
+        s: &Scenario,
+        layout: &Layout,
+        seed: u64,
+        trial: u64,
+        usage: &mut Usage,
+    ) -> Draws {
         usage.clear(layout);
         let mut sink = UsageSink { layout, usage };
-        self.generate(s, layout, seed, trial, &mut sink);
+        let draws = self.generate(s, layout, seed, trial, &mut sink);
         usage.finish(layout);
+        draws
     }
 
-    /// Sends trial `trial`'s VMs to a sink.
+    /// Sends trial `trial`'s VMs to a sink; returns what it drew.
     pub fn generate<K: VmSink>(
         &self,
         s: &Scenario,
@@ -273,8 +389,8 @@ impl Generator {
         seed: u64,
         trial: u64,
         sink: &mut K,
-    ) {
-        self.generate_capped(s, layout, seed, trial, MAX_TRIAL_ARRIVALS, sink);
+    ) -> Draws {
+        self.generate_capped(s, layout, seed, trial, MAX_TRIAL_ARRIVALS, sink)
     }
 
     /// [`Generator::generate`] with at most `budget` arrivals in the trial.
@@ -286,7 +402,9 @@ impl Generator {
         trial: u64,
         mut budget: u64,
         sink: &mut K,
-    ) {
+    ) -> Draws {
+        let vars = draw_vars(s, seed, trial);
+        let mut events = Vec::new();
         for fleet in &s.fleets {
             let licensed = !fleet.hybrid_benefit;
             match &fleet.kind {
@@ -304,14 +422,24 @@ impl Generator {
                     let drawn = draw(
                         syn,
                         &mut stream(seed, trial, &fleet.name, Purpose::Parameters),
+                        &vars,
                     );
+                    // Every event takes its coin, conditioned or not, so that conditioning one
+                    // event on a variable leaves the others' coins alone.
                     let mut coins = stream(seed, trial, &fleet.name, Purpose::EventCoins);
                     let happens: Vec<bool> = syn
                         .events
                         .iter()
                         .zip(&drawn.events)
-                        .map(|(_, (p, _))| coins.random::<f64>() < *p)
+                        .map(|(e, (p, _))| {
+                            let coin = coins.random::<f64>();
+                            match e.when {
+                                Some(i) => vars[i] != 0.0,
+                                None => coin < *p,
+                            }
+                        })
                         .collect();
+                    events.extend_from_slice(&happens);
                     long_lived(s, syn, &drawn, &happens, cell, licensed, sink);
                     if let (Some(_), Some(lifetime)) = (&syn.arrivals, &drawn.lifetime) {
                         let streams = Streams {
@@ -332,6 +460,7 @@ impl Generator {
                 }
             }
         }
+        Draws { vars, events }
     }
 
     /// Poisson arrivals hour by hour, from the warm-up's start to the horizon's end; each
@@ -491,13 +620,42 @@ fn long_lived<K: VmSink>(
     if drawn.baseline > 0 {
         alive.push_back((s.start, drawn.baseline));
     }
+    let steps = match drawn.baseline_growth {
+        Some(g) => baseline_steps(drawn.baseline, g, s.start, s.end),
+        None => Vec::new(),
+    };
+    let mut next_step = steps.iter().peekable();
     let mut order: Vec<usize> = (0..syn.events.len()).collect();
     order.sort_by_key(|&i| (syn.events[i].at.max(s.start), i));
+    // The growth's steps up to an instant, then the events at it.
+    let mut grow_until =
+        |t: Instant, alive: &mut std::collections::VecDeque<(Instant, u32)>, sink: &mut K| {
+            while let Some(&&(at, delta)) = next_step.peek() {
+                if at > t {
+                    break;
+                }
+                next_step.next();
+                if delta > 0 {
+                    alive.push_back((at, delta as u32));
+                } else {
+                    stop_vms(
+                        alive,
+                        delta.unsigned_abs() as u32,
+                        at,
+                        cell,
+                        licensed,
+                        true,
+                        sink,
+                    );
+                }
+            }
+        };
     for i in order {
         if !happens[i] {
             continue;
         }
         let at = syn.events[i].at.max(s.start);
+        grow_until(at, &mut alive, sink);
         match syn.events[i].action {
             EventAction::Add(_) => {
                 let size = whole_count(drawn.events[i].1);
@@ -506,26 +664,108 @@ fn long_lived<K: VmSink>(
                 }
             }
             EventAction::Remove(_) => {
-                let mut left = whole_count(drawn.events[i].1);
-                while left > 0 {
-                    let Some(front) = alive.front_mut() else {
-                        break;
-                    };
-                    let stop = left.min(front.1);
-                    sink.add(cell, front.0, at, stop, licensed);
-                    front.1 -= stop;
-                    left -= stop;
-                    if front.1 == 0 {
-                        alive.pop_front();
-                    }
-                }
+                let count = whole_count(drawn.events[i].1);
+                stop_vms(&mut alive, count, at, cell, licensed, false, sink);
             }
             EventAction::RateMultiplier(_) => {}
         }
     }
+    grow_until(s.end, &mut alive, sink);
     for (start, count) in alive {
         sink.add(cell, start, s.end, count, licensed);
     }
+    for (schedule, &extra) in syn.schedules.iter().zip(&drawn.schedule_extras) {
+        if extra > 0 {
+            for &(from, to) in schedule.windows.iter() {
+                sink.add(cell, from, to, extra, licensed);
+            }
+        }
+    }
+}
+
+/// Stops `count` running VMs at `at`: the oldest first (an event's remove), or the newest
+/// (a shrinking baseline).
+fn stop_vms<K: VmSink>(
+    alive: &mut std::collections::VecDeque<(Instant, u32)>,
+    mut count: u32,
+    at: Instant,
+    cell: usize,
+    licensed: bool,
+    newest: bool,
+    sink: &mut K,
+) {
+    while count > 0 {
+        let group = if newest {
+            alive.back_mut()
+        } else {
+            alive.front_mut()
+        };
+        let Some(group) = group else {
+            break;
+        };
+        let stop = count.min(group.1);
+        sink.add(cell, group.0, at, stop, licensed);
+        group.1 -= stop;
+        count -= stop;
+        if group.1 == 0 {
+            if newest {
+                alive.pop_back();
+            } else {
+                alive.pop_front();
+            }
+        }
+    }
+}
+
+/// The changes of a growing baseline in `[start, end)`: `(instant, VMs added or, when
+/// negative, removed)`, in time order. The count at `t` is `round(baseline x (1 + growth) ^
+/// years)`, years = (t - start) / 365.25 days, rounded half away from zero; each change is at
+/// the first second the rounded count takes its new value.
+pub fn baseline_steps(
+    baseline: u32,
+    growth: f64,
+    start: Instant,
+    end: Instant,
+) -> Vec<(Instant, i64)> {
+    let b = f64::from(baseline);
+    if baseline == 0 || growth == 0.0 || end <= start {
+        return Vec::new();
+    }
+    let log_growth = (1.0 + growth).ln();
+    let count_at = |t: Instant| -> f64 {
+        (b * (log_growth * (t - start) as f64 / YEAR_SECONDS as f64).exp()).round()
+    };
+    let last = count_at(end - 1);
+    let mut steps: Vec<(Instant, i64)> = Vec::new();
+    let mut n = b;
+    while n != last {
+        let next = if last > n { n + 1.0 } else { n - 1.0 };
+        // The rounded count reaches `next` where b (1 + g)^y crosses next -/+ 0.5; the closed
+        // form gives the second to a rounding error, which the checks below correct.
+        let edge = if next > n { next - 0.5 } else { next + 0.5 };
+        let years = (edge / b).ln() / log_growth;
+        let mut t = start + ((years * YEAR_SECONDS as f64).ceil() as i64).clamp(0, end - start);
+        let reached = |t: Instant| {
+            if next > n {
+                count_at(t) >= next
+            } else {
+                count_at(t) <= next
+            }
+        };
+        while t > start && reached(t - 1) {
+            t -= 1;
+        }
+        while !reached(t) {
+            t += 1;
+        }
+        let delta = if next > n { 1 } else { -1 };
+        match steps.last_mut() {
+            Some(last) if last.0 == t => last.1 += delta,
+            _ => steps.push((t, delta)),
+        }
+        n = next;
+    }
+    steps
 }
 
 /// A drawn count of VMs (a baseline, an event's add or remove) as an integer. Such draws are
@@ -557,21 +797,23 @@ struct Streams {
     lifetimes: Stream,
 }
 
-/// Draws a synthetic fleet's parameters for one trial, in a fixed order.
-pub fn draw(syn: &Synthetic, rng: &mut Stream) -> Drawn {
-    let baseline = whole_count(syn.baseline.sample(rng));
+/// Draws a synthetic fleet's parameters for one trial, in a fixed order (what later
+/// versions added is drawn last, so that a file without it draws as before); `vars` are the
+/// trial's values of the shared variables.
+pub fn draw(syn: &Synthetic, rng: &mut Stream, vars: &[f64]) -> Drawn {
+    let baseline = whole_count(syn.baseline.sample(rng, vars));
     let (rate_per_hour, diurnal, weekly, growth) = match &syn.arrivals {
         Some(a) => {
-            let rate = a.rate_per_hour.sample(rng);
+            let rate = a.rate_per_hour.sample(rng, vars);
             let mut diurnal = [0.0; 24];
             for (d, p) in diurnal.iter_mut().zip(&a.diurnal) {
-                *d = p.sample(rng);
+                *d = p.sample(rng, vars);
             }
             let mut weekly = [0.0; 7];
             for (w, p) in weekly.iter_mut().zip(&a.weekly) {
-                *w = p.sample(rng);
+                *w = p.sample(rng, vars);
             }
-            (rate, diurnal, weekly, a.growth_per_year.sample(rng))
+            (rate, diurnal, weekly, a.growth_per_year.sample(rng, vars))
         }
         None => (0.0, [1.0; 24], [1.0; 7], 0.0),
     };
@@ -579,16 +821,26 @@ pub fn draw(syn: &Synthetic, rng: &mut Stream) -> Drawn {
         .events
         .iter()
         .map(|e| {
-            let p = e.probability.sample(rng);
+            let p = e.probability.sample(rng, vars);
             let v = match &e.action {
                 EventAction::Add(x) | EventAction::Remove(x) | EventAction::RateMultiplier(x) => {
-                    x.sample(rng)
+                    x.sample(rng, vars)
                 }
             };
             (p, v)
         })
         .collect();
-    let lifetime = syn.lifetime.as_ref().map(|l| draw_lifetime(l, rng));
+    let lifetime = syn.lifetime.as_ref().map(|l| draw_lifetime(l, rng, vars));
+    let baseline_growth = match &syn.baseline_growth {
+        None => None,
+        Some(BaselineGrowth::Arrivals) => Some(growth),
+        Some(BaselineGrowth::Own(p)) => Some(p.sample(rng, vars)),
+    };
+    let schedule_extras = syn
+        .schedules
+        .iter()
+        .map(|sc| whole_count(sc.extra.sample(rng, vars)))
+        .collect();
     Drawn {
         baseline,
         rate_per_hour,
@@ -597,11 +849,13 @@ pub fn draw(syn: &Synthetic, rng: &mut Stream) -> Drawn {
         growth,
         events,
         lifetime,
+        baseline_growth,
+        schedule_extras,
     }
 }
 
-fn draw_lifetime(l: &Lifetime, rng: &mut Stream) -> LifetimeDraw {
-    let d = |p: &Param, rng: &mut Stream| p.sample(rng);
+fn draw_lifetime(l: &Lifetime, rng: &mut Stream, vars: &[f64]) -> LifetimeDraw {
+    let d = |p: &Param, rng: &mut Stream| p.sample(rng, vars);
     match l {
         Lifetime::Exponential { mean } => LifetimeDraw::Exponential(d(mean, rng)),
         Lifetime::LogNormal { median, sigma } => {

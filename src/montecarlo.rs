@@ -51,6 +51,8 @@ pub struct TrialResult {
     pub trial: u64,
     /// One outcome per plan, in plan order.
     pub outcomes: Vec<Outcome>,
+    /// What the trial drew: its variables and its events' outcomes.
+    pub draws: crate::fleet::Draws,
 }
 
 impl TrialResult {
@@ -198,7 +200,11 @@ impl<'e, 's> Runner<'e, 's> {
                 cumulative_cash,
             });
         }
-        Ok(TrialResult { trial, outcomes })
+        Ok(TrialResult {
+            trial,
+            outcomes,
+            draws: ws.draws.clone(),
+        })
     }
 
     /// Runs the trials into samples: `on_trial` sees each trial's results in trial order (to
@@ -233,23 +239,29 @@ impl<'e, 's> Runner<'e, 's> {
     }
 
     /// Refuses a run whose samples would not fit in [`MAX_SAMPLE_BYTES`]: every trial keeps,
-    /// per strategy, five numbers and its cumulative cash by month, for the quantiles. `key`
-    /// names the setting in the message.
+    /// per strategy, five numbers and its cumulative cash by month, for the quantiles, and
+    /// the columns of what it drew. `key` names the setting in the message.
     pub fn check_sample_memory(&self, trials: u64, key: &str) -> Result<()> {
         let plans = self.engine.plans.len() as u64;
-        let per_trial = plans * (5 + self.months.len() as u64) * 8;
+        let columns = crate::fleet::draw_columns(self.engine.scenario).len() as u64;
+        let per_trial = (plans * (5 + self.months.len() as u64) + columns) * 8;
         let most = MAX_SAMPLE_BYTES / per_trial.max(1);
         if trials > most {
             let grouped = |v: u64| crate::money::display_grouped(Decimal::from(v), 0);
             return Err(Error::Input(InputError::file(
                 &self.engine.scenario.file,
                 format!(
-                    "{key}: found {}, expected at most {} for this scenario: each trial keeps {} bytes of samples ({} strategies with pay-as-you-go, {} months of cash) and a run holds at most 4 GiB of them",
+                    "{key}: found {}, expected at most {} for this scenario: each trial keeps {} bytes of samples ({} strategies with pay-as-you-go, {} months of cash{}) and a run holds at most 4 GiB of them",
                     grouped(trials),
                     grouped(most),
                     grouped(per_trial),
                     plans,
-                    self.months.len()
+                    self.months.len(),
+                    if columns > 0 {
+                        format!(", {columns} drawn variables and events")
+                    } else {
+                        String::new()
+                    }
                 ),
             )));
         }
@@ -379,6 +391,10 @@ pub struct Samples {
     pub months: usize,
     /// Per strategy.
     pub strategies: Vec<StrategySamples>,
+    /// The columns of what the trials drew.
+    pub columns: Vec<crate::fleet::DrawColumn>,
+    /// Their values, trial after trial (`columns.len()` values each).
+    pub draws: Vec<f64>,
 }
 
 impl Samples {
@@ -395,6 +411,8 @@ impl Samples {
                     ..Default::default()
                 })
                 .collect(),
+            columns: crate::fleet::draw_columns(engine.scenario),
+            draws: Vec::new(),
         }
     }
 
@@ -402,6 +420,8 @@ impl Samples {
     /// sum over the trials leaves the range of decimals.
     pub fn add(&mut self, t: &TrialResult) -> std::result::Result<(), Overflow> {
         self.n += 1;
+        self.draws
+            .extend(self.columns.iter().map(|c| c.value(&t.draws)));
         let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
         let (cheapest, ties) = t.cheapest();
         let ties = ties as f64;
@@ -469,6 +489,7 @@ mod tests {
                 npv: 0.0,
                 cumulative_cash: Vec::new(),
             }],
+            draws: Default::default(),
         }
     }
 
@@ -478,6 +499,8 @@ mod tests {
             n: 0,
             months: 0,
             strategies: vec![StrategySamples::default()],
+            columns: Vec::new(),
+            draws: Vec::new(),
         };
         // Two trials of 4e28 each: the exact sum, 8e28, is past the 7.9e28 of a decimal.
         let big = Decimal::from_str_exact("40000000000000000000000000000").unwrap();

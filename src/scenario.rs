@@ -6,12 +6,17 @@ pub mod dist;
 mod fleet;
 pub mod read;
 pub mod recommend;
+mod schedule;
 mod strategy;
 pub mod sweep;
 pub mod trace;
 mod types;
+mod vars;
 
-pub use fleet::{Arrivals, EventAction, Fleet, FleetEvent, FleetKind, Synthetic, Trace, TraceVm};
+pub use fleet::{
+    Arrivals, BaselineGrowth, EventAction, Fleet, FleetEvent, FleetKind, Schedule, Synthetic,
+    Trace, TraceVm,
+};
 pub use fleet::{MAX_ARRIVALS, MAX_LONG_LIVED_VMS};
 pub use read::{MAX_COUNT, MAX_HOURLY_PRICE, MAX_PRICE};
 pub use recommend::{Buy, Objective, Offer, Recommend};
@@ -82,6 +87,8 @@ pub struct Scenario {
     pub types: Vec<InstanceType>,
     /// Zones named by fleets and traces, in order of first appearance.
     pub zones: Vec<String>,
+    /// Shared per-trial variables (`[vars]`), in the file's order.
+    pub vars: Vec<dist::Var>,
     /// Fleets, in the file's order.
     pub fleets: Vec<Fleet>,
     /// Purchase strategies, in the file's order (the `payg` baseline is implicit).
@@ -337,8 +344,9 @@ impl Loader {
     }
 }
 
-const ROOT_KEYS: [&str; 7] = [
+const ROOT_KEYS: [&str; 8] = [
     "scenario",
+    "vars",
     "billing",
     "instance_type",
     "fleet",
@@ -497,6 +505,7 @@ pub(crate) fn build(
 
     let (types, unit_scale) = types::read(&root, &billing, &missing)?;
 
+    let vars = vars::read(&root)?;
     let mut zones: Vec<String> = Vec::new();
     let fleets = fleet::read(
         &root,
@@ -505,6 +514,8 @@ pub(crate) fn build(
         (start, end),
         &billing,
         loader,
+        &vars,
+        &timezone,
         &missing,
     )?;
     check_grid(&horizon_node, start, end, &fleets)?;
@@ -534,6 +545,7 @@ pub(crate) fn build(
         billing,
         types,
         zones,
+        vars,
         fleets,
         strategies,
         recommend,

@@ -1,7 +1,9 @@
 //! Time: UTC instants at one-second resolution, scenario durations with calendar months,
 //! the billing calendar zone and the zone of the demand patterns (docs/spec.md, section 2).
 
-use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, Months, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
+};
 use std::fmt;
 use std::str::FromStr;
 
@@ -305,6 +307,40 @@ impl DemandZone {
                 )
             }
         }
+    }
+}
+
+impl DemandZone {
+    /// The local date and time of an instant.
+    pub fn local(&self, t: Instant) -> NaiveDateTime {
+        let utc = DateTime::<Utc>::from_timestamp(t, 0).expect("instants stay within range");
+        match self {
+            DemandZone::Named(tz) => utc.with_timezone(tz).naive_local(),
+            DemandZone::Fixed(zone) => utc.with_timezone(zone).naive_local(),
+        }
+    }
+
+    /// The instant a local date and time happens: in a gap (clocks set forward), the first
+    /// local minute after it that exists; when it happens twice (clocks set back), the first.
+    pub fn instant_of_local(&self, local: NaiveDateTime) -> Instant {
+        fn first<Z: TimeZone>(zone: &Z, local: NaiveDateTime) -> Option<Instant> {
+            zone.from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.timestamp())
+        }
+        // Gaps are at most a day (Pacific/Apia skipped 2011-12-30): two days of minutes bound
+        // the search.
+        for minutes in 0..=2880 {
+            let at = local + chrono::TimeDelta::minutes(minutes);
+            let found = match self {
+                DemandZone::Named(tz) => first(tz, at),
+                DemandZone::Fixed(zone) => first(zone, at),
+            };
+            if let Some(t) = found {
+                return t;
+            }
+        }
+        unreachable!("no time zone skips two days")
     }
 }
 

@@ -2,7 +2,9 @@
 //! section show the same text.
 
 use crate::scenario::dist::ParamValue;
-use crate::scenario::{Buy, EventAction, FleetKind, Recommend, Reserve, Scenario, Subscribe};
+use crate::scenario::{
+    BaselineGrowth, Buy, EventAction, FleetKind, Recommend, Reserve, Scenario, Subscribe,
+};
 use crate::time::format_instant;
 
 /// What `capsim validate` prints: what the scenario holds, in a planner's words.
@@ -50,6 +52,16 @@ pub fn describe(s: &Scenario) -> String {
         s.zones.len(),
         s.zones.join(", ")
     ));
+    if !s.vars.is_empty() {
+        out.push_str(&format!("variables ({}):\n", s.vars.len()));
+        for v in &s.vars {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                v.name,
+                param_text(s, &v.value.value)
+            ));
+        }
+    }
     out.push_str(&format!("fleets ({}):\n", s.fleets.len()));
     for f in &s.fleets {
         let hb = if f.hybrid_benefit {
@@ -69,12 +81,21 @@ pub fn describe(s: &Scenario) -> String {
                     "{} in {}",
                     s.types[syn.instance_type].name, s.zones[syn.zone]
                 )];
-                parts.push(format!("baseline {}", param_text(&syn.baseline.value)));
+                parts.push(format!("baseline {}", param_text(s, &syn.baseline.value)));
+                match &syn.baseline_growth {
+                    Some(BaselineGrowth::Arrivals) => {
+                        parts.push("baseline grows with the arrivals".to_string())
+                    }
+                    Some(BaselineGrowth::Own(g)) => {
+                        parts.push(format!("baseline growth {}", param_text(s, &g.value)))
+                    }
+                    None => {}
+                }
                 if let Some(a) = &syn.arrivals {
                     parts.push(format!(
                         "arrivals {}/h, growth {}",
-                        param_text(&a.rate_per_hour.value),
-                        param_text(&a.growth_per_year.value)
+                        param_text(s, &a.rate_per_hour.value),
+                        param_text(s, &a.growth_per_year.value)
                     ));
                 }
                 for e in &syn.events {
@@ -83,11 +104,21 @@ pub fn describe(s: &Scenario) -> String {
                         EventAction::Remove(p) => ("remove", p),
                         EventAction::RateMultiplier(p) => ("rate x", p),
                     };
+                    let chance = match e.when {
+                        Some(i) => format!("when {} is non-zero", s.vars[i].name),
+                        None => format!("p = {}", param_text(s, &e.probability.value)),
+                    };
                     parts.push(format!(
-                        "{what} {} at {} (p = {})",
-                        param_text(&v.value),
+                        "{what} {} at {} ({chance})",
+                        param_text(s, &v.value),
                         format_instant(e.at),
-                        param_text(&e.probability.value)
+                    ));
+                }
+                for sc in &syn.schedules {
+                    parts.push(format!(
+                        "{} extra in {} scheduled windows",
+                        param_text(s, &sc.extra.value),
+                        sc.windows.len()
                     ));
                 }
                 out.push_str(&format!("  {}: {}{hb}\n", f.name, parts.join(", ")));
@@ -203,8 +234,9 @@ fn recommend_text(s: &Scenario, r: &Recommend) -> String {
     out
 }
 
-fn param_text(p: &ParamValue) -> String {
+fn param_text(s: &Scenario, p: &ParamValue) -> String {
     match p {
+        ParamValue::Var { index, .. } => format!("${}", s.vars[*index].name),
         ParamValue::Fixed(v) => format!("{v}"),
         ParamValue::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
         ParamValue::Uniform { low, high } => format!("uniform({low} to {high})"),

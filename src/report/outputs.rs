@@ -72,11 +72,15 @@ impl<'a, 's> RunView<'a, 's> {
     }
 }
 
-/// The outputs of `capsim run`, for a scenario whose strategies are `names` (`payg` first).
-pub fn run_outputs<'a, 's>(names: &[String]) -> OutputSet<RunView<'a, 's>> {
+/// The outputs of `capsim run`, for a scenario whose strategies are `names` (`payg` first) and
+/// whose trials draw `columns`.
+pub fn run_outputs<'a, 's>(
+    names: &[String],
+    columns: Vec<crate::fleet::DrawColumn>,
+) -> OutputSet<RunView<'a, 's>> {
     let mut outputs: Vec<Box<dyn Output<RunView<'a, 's>>>> = vec![
         Box::new(SummaryFile),
-        Box::new(TrialsCsv::new(names.to_vec())),
+        Box::new(TrialsCsv::new(names.to_vec(), columns)),
     ];
     outputs.extend(
         run_charts()

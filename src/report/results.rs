@@ -122,6 +122,141 @@ pub struct RunStats {
     pub trials_enough: Option<Enough>,
     /// Per strategy, `payg` first.
     pub strategies: Vec<StrategyStats>,
+    /// The strategy table on the trials in which a choice variable took each of its values,
+    /// or a probabilistic event did or did not happen.
+    pub conditional: Vec<Conditional>,
+}
+
+/// The strategies on the trials in which a drawn column took one value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conditional {
+    /// The column, as `trials.csv` names it: `var.NAME` or `event.FLEET.INDEX`.
+    pub column: String,
+    /// Its value (an event: 1 happened, 0 did not).
+    pub value: f64,
+    /// Trials in which it took the value.
+    pub trials: usize,
+    /// Their share of all trials.
+    pub share: f64,
+    /// Per strategy, `payg` first; empty when no trial took the value.
+    pub strategies: Vec<ConditionalStrategy>,
+}
+
+/// One strategy on the trials of a [`Conditional`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConditionalStrategy {
+    /// Name.
+    pub name: String,
+    /// Mean total (amortized).
+    pub mean: f64,
+    /// 95th percentile of the total.
+    pub p95: f64,
+    /// Mean of the worst 5% of totals.
+    pub cvar95: f64,
+    /// Mean NPV of the cash timeline.
+    pub npv_mean: f64,
+    /// Mean saving against pay-as-you-go as a percentage of pay-as-you-go's mean total.
+    pub savings_percent: Option<f64>,
+    /// Share of these trials in which it is the cheapest (ties share).
+    pub p_cheapest: f64,
+}
+
+impl Conditional {
+    /// The condition in words: `migrate = 1`, `web's event 0 happened`.
+    pub fn label(&self) -> String {
+        if let Some(name) = self.column.strip_prefix("var.") {
+            return format!("{name} = {}", self.value);
+        }
+        let event = self.column.strip_prefix("event.").unwrap_or(&self.column);
+        let (fleet, index) = event.rsplit_once('.').unwrap_or((event, "?"));
+        format!(
+            "{fleet}'s event {index} {}",
+            if self.value != 0.0 {
+                "happened"
+            } else {
+                "did not happen"
+            }
+        )
+    }
+
+    /// The cheapest strategy among those from position `from` on, ranked as [`by_cost`].
+    pub fn cheapest(&self, from: usize) -> Option<&ConditionalStrategy> {
+        self.strategies
+            .iter()
+            .skip(from)
+            .min_by(|a, b| by_cost((a.mean, a.npv_mean), (b.mean, b.npv_mean)))
+    }
+}
+
+/// The conditional tables of every column that splits the trials, value by value.
+fn conditionals(samples: &Samples) -> Vec<Conditional> {
+    let n = samples.n;
+    let width = samples.columns.len();
+    let mut out = Vec::new();
+    for (c, column) in samples.columns.iter().enumerate() {
+        let Some(values) = &column.split else {
+            continue;
+        };
+        for &value in values {
+            let trials: Vec<usize> = (0..n)
+                .filter(|&k| samples.draws[k * width + c] == value)
+                .collect();
+            out.push(Conditional {
+                column: column.name.clone(),
+                value,
+                trials: trials.len(),
+                share: ratio(trials.len() as f64, n),
+                strategies: if trials.is_empty() {
+                    Vec::new()
+                } else {
+                    conditional_strategies(samples, &trials)
+                },
+            });
+        }
+    }
+    out
+}
+
+/// The strategies on the trials `trials` (not empty).
+fn conditional_strategies(samples: &Samples, trials: &[usize]) -> Vec<ConditionalStrategy> {
+    let pick = |v: &[f64]| -> Vec<f64> { trials.iter().map(|&k| v[k]).collect() };
+    let mut cheapest = vec![0.0; samples.strategies.len()];
+    for &k in trials {
+        let low = samples
+            .strategies
+            .iter()
+            .map(|s| s.total[k])
+            .fold(f64::INFINITY, f64::min);
+        let ties = samples
+            .strategies
+            .iter()
+            .filter(|s| s.total[k] == low)
+            .count();
+        for (share, s) in cheapest.iter_mut().zip(&samples.strategies) {
+            if s.total[k] == low {
+                *share += 1.0 / ties as f64;
+            }
+        }
+    }
+    let payg_mean = stats::mean(&pick(&samples.strategies[0].total));
+    samples
+        .strategies
+        .iter()
+        .zip(cheapest)
+        .map(|(s, cheapest)| {
+            let total = stats::sorted(&pick(&s.total));
+            let mean = stats::mean(&total);
+            ConditionalStrategy {
+                name: s.name.clone(),
+                mean,
+                p95: stats::quantile_sorted(&total, 0.95),
+                cvar95: stats::cvar95_sorted(&total),
+                npv_mean: stats::mean(&pick(&s.npv)),
+                savings_percent: (payg_mean > 0.0).then(|| 100.0 * (payg_mean - mean) / payg_mean),
+                p_cheapest: cheapest / trials.len() as f64,
+            }
+        })
+        .collect()
 }
 
 impl RunStats {
@@ -210,6 +345,7 @@ impl RunStats {
             partial,
             trials_enough: enough(samples),
             strategies,
+            conditional: conditionals(samples),
         }
     }
 

@@ -2,7 +2,10 @@
 //! [`RunStats`]. The JSON form keeps exact means as exact decimals and gives what is computed
 //! in `f64` to the cent; a sweep's point files hold it too, and read back into [`RunStats`].
 
-use super::results::{Enough, EntryRate, MonthCash, RunStats, Savings, StrategyStats};
+use super::results::{
+    Conditional, ConditionalStrategy, Enough, EntryRate, MonthCash, RunStats, Savings,
+    StrategyStats,
+};
 use super::table::Table;
 use crate::charge::{Breakdown, Component};
 use crate::money::{display_cents, json_string};
@@ -181,6 +184,44 @@ pub struct SummaryJson {
     pub trials_enough: Option<EnoughJson>,
     /// Per strategy, `payg` first.
     pub strategies: Vec<StrategyJson>,
+    /// The strategy table on the trials in which a choice variable took each of its values
+    /// or a probabilistic event did (1) or did not (0) happen.
+    #[serde(default)]
+    pub conditional: Vec<ConditionalJson>,
+}
+
+/// The strategies on the trials in which a drawn column took one value.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ConditionalJson {
+    /// `var.NAME` or `event.FLEET.INDEX`, as in `trials.csv`.
+    pub column: String,
+    /// The value.
+    pub value: f64,
+    /// Trials in which the column took it.
+    pub trials: usize,
+    /// Their share of all trials.
+    pub share: f64,
+    /// Per strategy, `payg` first (empty when no trial took the value).
+    pub strategies: Vec<ConditionalStrategyJson>,
+}
+
+/// One strategy on the trials of a [`ConditionalJson`].
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ConditionalStrategyJson {
+    /// Name.
+    pub name: String,
+    /// Mean total.
+    pub mean: String,
+    /// 95th percentile of the total.
+    pub p95: String,
+    /// Mean of the worst 5% of totals.
+    pub cvar95: String,
+    /// Mean NPV.
+    pub npv_mean: String,
+    /// Mean saving against pay-as-you-go, percent of its mean total.
+    pub savings_percent: Option<f64>,
+    /// Share of these trials in which it is the cheapest.
+    pub p_cheapest: f64,
 }
 
 /// An `f64` amount as a decimal string, to the cent.
@@ -270,6 +311,29 @@ impl From<&RunStats> for SummaryJson {
                     }
                 })
                 .collect(),
+            conditional: r
+                .conditional
+                .iter()
+                .map(|c| ConditionalJson {
+                    column: c.column.clone(),
+                    value: c.value,
+                    trials: c.trials,
+                    share: c.share,
+                    strategies: c
+                        .strategies
+                        .iter()
+                        .map(|s| ConditionalStrategyJson {
+                            name: s.name.clone(),
+                            mean: cents(s.mean),
+                            p95: cents(s.p95),
+                            cvar95: cents(s.cvar95),
+                            npv_mean: cents(s.npv_mean),
+                            savings_percent: s.savings_percent,
+                            p_cheapest: s.p_cheapest,
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }
@@ -303,6 +367,12 @@ impl TryFrom<SummaryJson> for RunStats {
                 tied: e.tied,
             }),
         };
+        let conditional = j
+            .conditional
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| conditional(c).map_err(|e| format!("conditional[{i}].{e}")))
+            .collect::<Result<Vec<_>, String>>()?;
         Ok(RunStats {
             scenario: j.scenario,
             trials: j.trials,
@@ -312,8 +382,38 @@ impl TryFrom<SummaryJson> for RunStats {
             partial: j.partial,
             trials_enough,
             strategies,
+            conditional,
         })
     }
+}
+
+fn conditional(c: ConditionalJson) -> Result<Conditional, String> {
+    let strategies = c
+        .strategies
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let field = |name: &str, text: &str| {
+                number(text).map_err(|m| format!("strategies[{i}].{name}: {m}"))
+            };
+            Ok(ConditionalStrategy {
+                mean: field("mean", &s.mean)?,
+                p95: field("p95", &s.p95)?,
+                cvar95: field("cvar95", &s.cvar95)?,
+                npv_mean: field("npv_mean", &s.npv_mean)?,
+                name: s.name,
+                savings_percent: s.savings_percent,
+                p_cheapest: s.p_cheapest,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Conditional {
+        column: c.column,
+        value: c.value,
+        trials: c.trials,
+        share: c.share,
+        strategies,
+    })
 }
 
 fn number(text: &str) -> Result<f64, String> {
@@ -532,6 +632,22 @@ pub fn text(summary: &RunStats) -> String {
                 money(e.diff_mean),
                 money(e.diff_ci95_half_width)
             ));
+        }
+    }
+    if !summary.conditional.is_empty() {
+        out.push('\n');
+    }
+    for c in &summary.conditional {
+        let share = format!("{:.1}% of trials", 100.0 * c.share);
+        match c.cheapest(0) {
+            Some(best) => out.push_str(&format!(
+                "if {} ({share}): {} has the lowest mean, {} (pay-as-you-go {})\n",
+                c.label(),
+                best.name,
+                money(best.mean),
+                money(c.strategies[0].mean)
+            )),
+            None => out.push_str(&format!("if {} ({share}): no trial\n", c.label())),
         }
     }
     out

@@ -2,14 +2,15 @@
 
 use super::outputs::RunView;
 use crate::charge::Component;
+use crate::fleet::DrawColumn;
 use crate::money::json_string;
 use crate::montecarlo::TrialResult;
 use crate::output::{AtomicFile, Output};
 use rust_decimal::Decimal;
 use std::path::Path;
 
-/// The columns of `trials.csv`: the totals, one column per cost component in the bill's
-/// order, then the metrics.
+/// The columns of `trials.csv` every scenario has: the totals, one column per cost component
+/// in the bill's order, then the metrics. What the trial drew ([`DrawColumn`]s) follows them.
 pub fn header() -> Vec<&'static str> {
     let mut h = vec!["trial", "strategy", "total", "cash_total"];
     h.extend(Component::ALL.map(Component::name));
@@ -31,13 +32,18 @@ pub fn header() -> Vec<&'static str> {
 /// Streams a row per trial and strategy to the file as the trials finish.
 pub struct TrialsCsv {
     names: Vec<String>,
+    columns: Vec<DrawColumn>,
     file: Option<AtomicFile>,
 }
 
 impl TrialsCsv {
-    /// For strategies named `names` (`payg` first).
-    pub fn new(names: Vec<String>) -> TrialsCsv {
-        TrialsCsv { names, file: None }
+    /// For strategies named `names` (`payg` first), with the columns of what the trials drew.
+    pub fn new(names: Vec<String>, columns: Vec<DrawColumn>) -> TrialsCsv {
+        TrialsCsv {
+            names,
+            columns,
+            file: None,
+        }
     }
 }
 
@@ -54,10 +60,18 @@ where
 }
 
 /// The file, started with its header on first use.
-fn open<'f>(file: &'f mut Option<AtomicFile>, dir: &Path) -> anyhow::Result<&'f mut AtomicFile> {
+fn open<'f>(
+    file: &'f mut Option<AtomicFile>,
+    dir: &Path,
+    columns: &[DrawColumn],
+) -> anyhow::Result<&'f mut AtomicFile> {
     if file.is_none() {
         let mut f = AtomicFile::create(dir, "trials.csv")?;
-        record(&mut f, header())?;
+        let names = header()
+            .into_iter()
+            .map(str::to_string)
+            .chain(columns.iter().map(|c| c.name.clone()));
+        record(&mut f, names)?;
         *file = Some(f);
     }
     Ok(file.as_mut().expect("just created"))
@@ -71,7 +85,12 @@ impl Output<RunView<'_, '_>> for TrialsCsv {
     fn trial(&mut self, dir: &Path, t: &TrialResult) -> anyhow::Result<()> {
         let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
         let (cheapest, ties) = t.cheapest();
-        let file = open(&mut self.file, dir)?;
+        let file = open(&mut self.file, dir, &self.columns)?;
+        let drawn: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| c.value(&t.draws).to_string())
+            .collect();
         for ((name, o), total) in self.names.iter().zip(&t.outcomes).zip(&totals) {
             let b = &o.bill;
             let share = if *total == cheapest {
@@ -98,13 +117,14 @@ impl Output<RunView<'_, '_>> for TrialsCsv {
                 json_string(total - cheapest),
                 share,
             ]);
+            fields.extend(drawn.iter().cloned());
             record(file, fields)?;
         }
         Ok(())
     }
 
     fn write(&mut self, dir: &Path, _: &RunView<'_, '_>) -> anyhow::Result<()> {
-        open(&mut self.file, dir)?;
+        open(&mut self.file, dir, &self.columns)?;
         self.file.take().expect("opened").commit()?;
         Ok(())
     }

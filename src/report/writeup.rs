@@ -3,7 +3,7 @@
 
 use super::document::{Block, Document, literal};
 use super::outputs::RunView;
-use super::results::{RunStats, StrategyStats};
+use super::results::{Conditional, RunStats, StrategyStats};
 use super::summary::{money, percent_or_dash};
 use crate::charge::Component;
 use crate::money::display_cents;
@@ -169,6 +169,62 @@ fn strategies_table(summary: &RunStats) -> Block {
     )
 }
 
+/// "If migrate = 1 (41.0% of trials, 410): ri3y is cheapest, ..."
+fn conditional_sentence(c: &Conditional, cur: &str) -> String {
+    let head = format!(
+        "If {} ({} of trials, {}):",
+        literal(&c.label()),
+        percent(c.share),
+        c.trials
+    );
+    match c.cheapest(0) {
+        None => format!("{head} no trial; nothing to compare."),
+        Some(best) => format!(
+            "{head} {} has the lowest mean total, {} {cur}.",
+            literal(&best.name),
+            money(best.mean)
+        ),
+    }
+}
+
+fn conditional_table(c: &Conditional, cur: &str) -> Option<Block> {
+    if c.strategies.is_empty() {
+        return None;
+    }
+    let rows = c
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            vec![
+                s.name.clone(),
+                money(s.mean),
+                money(s.p95),
+                money(s.cvar95),
+                if i == 0 {
+                    "-".to_string()
+                } else {
+                    percent_or_dash(s.savings_percent)
+                },
+                percent(s.p_cheapest),
+            ]
+        })
+        .collect();
+    Some(Block::Table(
+        [
+            "strategy",
+            &format!("mean total ({cur})"),
+            "p95",
+            "CVaR95",
+            "saves vs payg",
+            "P(cheapest)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    ))
+}
+
 fn cash_table(summary: &RunStats, discount: &str) -> Block {
     let rows = summary
         .strategies
@@ -291,6 +347,21 @@ pub fn document(view: &RunView<'_, '_>) -> Document {
     )));
     doc.push(Block::Heading(1, "Strategies".to_string()));
     doc.push(strategies_table(summary));
+    if !summary.conditional.is_empty() {
+        doc.push(Block::Heading(
+            1,
+            "If the uncertain turns out one way".to_string(),
+        ));
+        doc.push(Block::Paragraph(
+            "The strategy table again on the trials in which a choice variable of [vars] took one of its values, or an event with a probability did or did not happen (trials.csv holds each trial's draws).".to_string(),
+        ));
+        for c in &summary.conditional {
+            doc.push(Block::Paragraph(conditional_sentence(c, &summary.currency)));
+            if let Some(t) = conditional_table(c, &summary.currency) {
+                doc.push(t);
+            }
+        }
+    }
     doc.push(Block::Heading(1, "Cash and commitments".to_string()));
     let discount = format!("{}%", (s.discount_rate * Decimal::from(100)).normalize());
     doc.push(cash_table(summary, &discount));

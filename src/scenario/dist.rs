@@ -35,6 +35,8 @@ pub enum Domain {
     Seconds,
     /// A lifetime in seconds: > 0 and at most 100 years.
     PositiveSeconds,
+    /// A shared variable of `[vars]`: -10^12 to 10^12 (the keys that refer to it narrow it).
+    Variable,
 }
 
 /// The longest lifetime parameter, in seconds: 100 years of 365.25 days.
@@ -42,6 +44,9 @@ pub const MAX_LIFETIME_SECONDS: f64 = 100.0 * time::YEAR_SECONDS as f64;
 
 /// The largest sigma of a log-normal distribution, of a value or of a lifetime.
 pub const MAX_SIGMA: f64 = 10.0;
+
+/// The largest magnitude of a shared variable's value.
+pub const MAX_VARIABLE: f64 = 1e12;
 
 /// The largest weight of a `choice`.
 pub const MAX_CHOICE_WEIGHT: f64 = 1e12;
@@ -64,6 +69,7 @@ impl Domain {
             Domain::Shape => (0.01, false, 100.0),
             Domain::Seconds => (0.0, false, MAX_LIFETIME_SECONDS),
             Domain::PositiveSeconds => (0.0, true, MAX_LIFETIME_SECONDS),
+            Domain::Variable => (-MAX_VARIABLE, false, MAX_VARIABLE),
         }
     }
 
@@ -123,6 +129,7 @@ impl Domain {
             Domain::PositiveSeconds => {
                 "a duration > 0 and at most 36525d (100 years) such as \"30min\" or \"6h\""
             }
+            Domain::Variable => "a number from -1,000,000,000,000 to 1,000,000,000,000",
         }
     }
 }
@@ -178,6 +185,25 @@ pub enum ParamValue {
         /// Their relative weights.
         weights: Vec<f64>,
     },
+    /// The trial's value of a shared variable of `[vars]` (`"$name"`).
+    Var {
+        /// Index into [`Scenario::vars`](super::Scenario::vars).
+        index: usize,
+        /// The variable's smallest value (rounded for a count).
+        low: f64,
+        /// The variable's largest value (rounded for a count).
+        high: f64,
+    },
+}
+
+/// A shared variable of `[vars]`: drawn once per trial from its own stream, whatever refers
+/// to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Var {
+    /// Its name, referred to as `"$name"`.
+    pub name: String,
+    /// Its distribution.
+    pub value: Param,
 }
 
 const DIST_NAMES: [&str; 5] = ["normal", "uniform", "triangular", "lognormal", "choice"];
@@ -191,13 +217,21 @@ impl Param {
         }
     }
 
-    /// Reads a number, or a distribution table of numbers.
-    pub fn read(node: &Node<'_>, domain: Domain) -> Result<Param, InputError> {
+    /// Reads a number, a distribution table of numbers, or `"$name"`, a variable of `vars`.
+    pub fn read(node: &Node<'_>, domain: Domain, vars: &[Var]) -> Result<Param, InputError> {
+        if let Some(name) = var_reference(node) {
+            return read_reference(node, name, domain, vars);
+        }
         read_param(node, domain, Kind::Number)
     }
 
     /// Reads a duration (`"6h"`, in seconds), or a distribution table of durations.
     pub fn read_duration(node: &Node<'_>, domain: Domain) -> Result<Param, InputError> {
+        if var_reference(node).is_some() {
+            return Err(node.wrong_type(
+                "a duration such as \"6h\" or a distribution of durations: variables of [vars] hold numbers, not durations",
+            ));
+        }
         read_param(node, domain, Kind::Duration)
     }
 
@@ -226,6 +260,7 @@ impl Param {
                 values.iter().copied().fold(f64::INFINITY, f64::min),
                 values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             ),
+            ParamValue::Var { low, high, .. } => (*low, *high),
         };
         let (a, b) = (a.max(low), b.min(high));
         if self.domain == Domain::Count {
@@ -246,11 +281,23 @@ impl Param {
     }
 
     /// Draws the trial's value: outside the key's range (or beyond [`TAIL_SDS`] of a normal
-    /// or log-normal) is drawn again; counts are rounded.
-    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    /// or log-normal) is drawn again; counts are rounded. A variable's value is read from
+    /// `vars`, the trial's values of the scenario's variables, and draws nothing.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, vars: &[f64]) -> f64 {
+        if let ParamValue::Var { index, low, high } = self.value {
+            // Reading checked that every value of the variable lies in the key's range.
+            let v = vars[index];
+            let v = if self.domain == Domain::Count {
+                v.round()
+            } else {
+                v
+            };
+            return self.domain.clamp(v.clamp(low, high));
+        }
         let draw = |rng: &mut R| -> f64 {
             match &self.value {
                 ParamValue::Fixed(v) => *v,
+                ParamValue::Var { .. } => unreachable!("returned above"),
                 ParamValue::Normal { mean, sd } => Normal::new(*mean, *sd)
                     .expect("checked when read")
                     .sample(rng),
@@ -297,6 +344,72 @@ impl Param {
         } else {
             v
         }
+    }
+}
+
+/// The name of a `"$name"` reference, when the node is one.
+fn var_reference<'a>(node: &Node<'a>) -> Option<&'a str> {
+    if !node.is_str() {
+        return None;
+    }
+    node.str().ok()?.strip_prefix('$')
+}
+
+/// Resolves `"$name"` against the scenario's variables: the variable must exist and every
+/// value it may take must be valid for the key.
+fn read_reference(
+    node: &Node<'_>,
+    name: &str,
+    domain: Domain,
+    vars: &[Var],
+) -> Result<Param, InputError> {
+    let Some(index) = vars.iter().position(|v| v.name == name) else {
+        let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
+        let mut message = if names.is_empty() {
+            format!(
+                "found {}, but the scenario has no [vars] table to define ${name} in",
+                node.found()
+            )
+        } else {
+            let refs: Vec<String> = names.iter().map(|n| format!("${n}")).collect();
+            let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+            format!(
+                "found {}, expected a variable of [vars]: {}",
+                node.found(),
+                one_of(&refs)
+            )
+        };
+        if let Some(near) = super::read::did_you_mean(name, &names) {
+            message.push_str(&format!("; did you mean \"${near}\"?"));
+        }
+        return Err(node.error(message).with_kind(ErrorKind::Reference));
+    };
+    let (mut low, mut high) = vars[index].value.range();
+    if domain == Domain::Count {
+        (low, high) = (low.round(), high.round());
+    }
+    if !(domain.contains(low) && domain.contains(high)) {
+        return Err(node.out_of_range(format!(
+            "a variable whose every value is {} (${name} may take values from {} to {})",
+            domain.describe(),
+            short(low),
+            short(high)
+        )));
+    }
+    Ok(Param {
+        value: ParamValue::Var { index, low, high },
+        domain,
+    })
+}
+
+/// A number for a message: up to six significant decimals, without trailing zeros.
+fn short(v: f64) -> String {
+    let text = format!("{v:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
     }
 }
 
@@ -560,9 +673,11 @@ const LIFETIME_NAMES: [&str; 6] = [
 ];
 
 impl Lifetime {
-    /// Reads `[fleet.lifetime]`; an empirical file is read by `load_empirical`.
+    /// Reads `[fleet.lifetime]` (its numbers may refer to `vars`); an empirical file is read
+    /// by `load_empirical`.
     pub fn read(
         table: &Table<'_>,
+        vars: &[Var],
         load_empirical: impl FnOnce(&Node<'_>) -> Result<std::sync::Arc<Vec<f64>>, InputError>,
     ) -> Result<Lifetime, InputError> {
         let dist_node = table.req(
@@ -583,7 +698,7 @@ impl Lifetime {
             Param::read_duration(&table.req(key, time::DURATION_FORMS)?, domain)
         };
         let number = |key: &str, domain| -> Result<Param, InputError> {
-            Param::read(&table.req(key, "a number")?, domain)
+            Param::read(&table.req(key, "a number")?, domain, vars)
         };
         Ok(match dist {
             "exponential" => Lifetime::Exponential {

@@ -1,9 +1,9 @@
 //! `[[fleet]]`: generated fleets with their arrivals and events, and replayed traces.
 
-use super::dist::{Domain, Lifetime, Param};
+use super::dist::{Domain, Lifetime, Param, Var};
 use super::read::{MAX_COUNT, Node, Table, thousands};
 use super::types::InstanceType;
-use super::{Loader, lookup, named_items, zone_index};
+use super::{Loader, lookup, named_items, schedule, zone_index};
 use crate::error::{ErrorKind, InputError};
 use crate::profile::Billing;
 use crate::time::{self, Instant};
@@ -47,6 +47,28 @@ pub struct Synthetic {
     pub lifetime: Option<Lifetime>,
     /// Adds, removes and rate changes.
     pub events: Vec<FleetEvent>,
+    /// How the always-on count grows, when it does (`grow_baseline`).
+    pub baseline_growth: Option<BaselineGrowth>,
+    /// Extra VMs at set local hours (`[[fleet.schedule]]`).
+    pub schedules: Vec<Schedule>,
+}
+
+/// The yearly growth the always-on VMs follow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BaselineGrowth {
+    /// The trial's draw of `arrivals.growth_per_year` (`grow_baseline = true`).
+    Arrivals,
+    /// A rate of its own (`grow_baseline = 0.2`, a distribution or `"$name"`).
+    Own(Param),
+}
+
+/// Extra always-on VMs during set local days and hours.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    /// How many VMs run in addition during each window.
+    pub extra: Param,
+    /// The windows within the horizon, in time order: `[from, to)` instants.
+    pub windows: Arc<Vec<(Instant, Instant)>>,
 }
 
 /// Poisson arrivals with daily and weekly patterns and growth.
@@ -71,6 +93,9 @@ pub struct FleetEvent {
     pub action: EventAction,
     /// Share of trials in which it happens.
     pub probability: Param,
+    /// Happens exactly in the trials where this variable of `[vars]` is non-zero (`when`),
+    /// instead of by `probability`.
+    pub when: Option<usize>,
 }
 
 /// What a fleet event does.
@@ -106,11 +131,13 @@ pub struct TraceVm {
     pub end: Instant,
 }
 
-const FLEET_KEYS: [&str; 10] = [
+const FLEET_KEYS: [&str; 12] = [
     "name",
     "instance_type",
     "zone",
     "baseline",
+    "grow_baseline",
+    "schedule",
     "hybrid_benefit",
     "warm_start",
     "arrivals",
@@ -127,6 +154,8 @@ pub(super) fn read(
     (start, end): (Instant, Instant),
     billing: &Billing,
     loader: &Loader,
+    vars: &[Var],
+    timezone: &time::DemandZone,
     missing: &dyn Fn(&str, &str) -> InputError,
 ) -> Result<Vec<Fleet>, InputError> {
     let items = named_items(
@@ -141,6 +170,7 @@ pub(super) fn read(
     let type_names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
     let mut fleets = Vec::with_capacity(items.len());
     let mut vms = Volume::default();
+    let mut windows: u64 = 0;
     for (name, t) in items {
         let hybrid_benefit = t
             .get("hybrid_benefit")
@@ -184,7 +214,7 @@ pub(super) fn read(
         };
         let zone = zone_index(zones, &zone_name);
         let baseline = match t.get("baseline") {
-            Some(n) => Param::read(&n, Domain::Count)?,
+            Some(n) => Param::read(&n, Domain::Count, vars)?,
             None => Param::fixed(0.0, Domain::Count),
         };
         let warm_start = t
@@ -192,13 +222,16 @@ pub(super) fn read(
             .map(|n| n.bool())
             .transpose()?
             .unwrap_or(true);
-        let arrivals = t.get("arrivals").map(|n| read_arrivals(&n)).transpose()?;
+        let arrivals = t
+            .get("arrivals")
+            .map(|n| read_arrivals(&n, vars))
+            .transpose()?;
         let lifetime = match t.get("lifetime") {
             Some(n) => {
                 let table = n.table_any(
                     "a table such as { dist = \"lognormal\", median = \"6h\", sigma = 1.2 }",
                 )?;
-                Some(Lifetime::read(&table, |file| loader.empirical(file))?)
+                Some(Lifetime::read(&table, vars, |file| loader.empirical(file))?)
             }
             None => None,
         };
@@ -210,7 +243,14 @@ pub(super) fn read(
         let mut events = Vec::new();
         if let Some(n) = t.get("event") {
             for item in n.array_of("a list of [[fleet.event]] tables")? {
-                let e = item.table(&["at", "add", "remove", "rate_multiplier", "probability"])?;
+                let e = item.table(&[
+                    "at",
+                    "add",
+                    "remove",
+                    "rate_multiplier",
+                    "probability",
+                    "when",
+                ])?;
                 let at = e
                     .req("at", "when it happens: a duration from start such as \"6mo\" or an RFC 3339 instant")?
                     .at(start, billing.calendar_zone)?;
@@ -227,10 +267,12 @@ pub(super) fn read(
                     ["add"] => EventAction::Add(Param::read(
                         &e.get("add").expect("present"),
                         Domain::Count,
+                        vars,
                     )?),
                     ["remove"] => EventAction::Remove(Param::read(
                         &e.get("remove").expect("present"),
                         Domain::Count,
+                        vars,
                     )?),
                     [_] => {
                         let n = e.get("rate_multiplier").expect("present");
@@ -239,7 +281,7 @@ pub(super) fn read(
                                 "found a rate_multiplier on a fleet without [fleet.arrivals], expected arrivals for it to multiply",
                             ));
                         }
-                        EventAction::RateMultiplier(Param::read(&n, Domain::Multiplier)?)
+                        EventAction::RateMultiplier(Param::read(&n, Domain::Multiplier, vars)?)
                     }
                     [first, second, ..] => {
                         return Err(e.conflict(
@@ -249,17 +291,43 @@ pub(super) fn read(
                         ));
                     }
                 };
+                if e.has("when") && e.has("probability") {
+                    return Err(e.conflict(
+                        "when",
+                        "probability",
+                        "expected one of them: when = \"name\" makes the event happen exactly where the variable is non-zero",
+                    ));
+                }
                 let probability = match e.get("probability") {
-                    Some(n) => Param::read(&n, Domain::Probability)?,
+                    Some(n) => Param::read(&n, Domain::Probability, vars)?,
                     None => Param::fixed(1.0, Domain::Probability),
                 };
+                let when = e.get("when").map(|n| read_when(&n, vars)).transpose()?;
                 events.push(FleetEvent {
                     at,
                     action,
                     probability,
+                    when,
                 });
             }
         }
+        let baseline_growth = match t.get("grow_baseline") {
+            None => None,
+            Some(n) if n.is_bool() => match (n.bool()?, &arrivals) {
+                (false, _) => None,
+                (true, Some(_)) => Some(BaselineGrowth::Arrivals),
+                (true, None) => {
+                    return Err(n.error(
+                        "found grow_baseline = true on a fleet without [fleet.arrivals], expected a yearly growth rate of its own such as grow_baseline = 0.2 or \"$growth\" (true follows arrivals.growth_per_year)",
+                    ));
+                }
+            },
+            Some(n) => Some(BaselineGrowth::Own(Param::read(&n, Domain::Growth, vars)?)),
+        };
+        let schedules = match t.get("schedule") {
+            Some(n) => schedule::read(&n, (start, end), timezone, vars, &mut windows)?,
+            None => Vec::new(),
+        };
         let syn = Synthetic {
             instance_type,
             zone,
@@ -268,8 +336,21 @@ pub(super) fn read(
             arrivals,
             lifetime,
             events,
+            baseline_growth,
+            schedules,
         };
-        let long_lived = syn.baseline.max()
+        let largest_growth = match &syn.baseline_growth {
+            None => 0.0,
+            Some(BaselineGrowth::Arrivals) => syn
+                .arrivals
+                .as_ref()
+                .map_or(0.0, |a| a.growth_per_year.max()),
+            Some(BaselineGrowth::Own(p)) => p.max(),
+        };
+        let years = (end - start) as f64 / time::YEAR_SECONDS as f64;
+        let grown = syn.baseline.max() * (1.0 + largest_growth.max(0.0)).powf(years);
+        let long_lived = grown
+            + syn.schedules.iter().map(|s| s.extra.max()).sum::<f64>()
             + syn
                 .events
                 .iter()
@@ -282,7 +363,7 @@ pub(super) fn read(
             return Err(t
                 .node()
                 .error(format!(
-                    "found a baseline and adds that may reach {} long-lived VMs, expected at most {} in one fleet",
+                    "found a baseline (grown over the horizon), adds and scheduled extras that may reach {} long-lived VMs, expected at most {} in one fleet",
                     count_text(long_lived),
                     thousands(MAX_COUNT)
                 ))
@@ -430,11 +511,38 @@ fn warmup_bound(l: &Lifetime) -> f64 {
     (10.0 * basis + 1.0).min(time::YEAR_SECONDS as f64)
 }
 
-fn read_arrivals(node: &Node<'_>) -> Result<Arrivals, InputError> {
+/// Reads `when = "name"`: the index of a variable of `[vars]` (a leading `$` is allowed).
+fn read_when(node: &Node<'_>, vars: &[Var]) -> Result<usize, InputError> {
+    let text = node.str()?;
+    let name = text.strip_prefix('$').unwrap_or(text);
+    if let Some(i) = vars.iter().position(|v| v.name == name) {
+        return Ok(i);
+    }
+    let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
+    let mut message = if names.is_empty() {
+        format!(
+            "found {}, but the scenario has no [vars] table: when = \"name\" names a variable of [vars]",
+            node.found()
+        )
+    } else {
+        format!(
+            "found {}, expected a variable of [vars]: {}",
+            node.found(),
+            super::read::one_of(&names)
+        )
+    };
+    if let Some(near) = super::read::did_you_mean(name, &names) {
+        message.push_str(&format!("; did you mean \"{near}\"?"));
+    }
+    Err(node.error(message).with_kind(ErrorKind::Reference))
+}
+
+fn read_arrivals(node: &Node<'_>, vars: &[Var]) -> Result<Arrivals, InputError> {
     let a = node.table(&["rate_per_hour", "diurnal", "weekly", "growth_per_year"])?;
     let rate_per_hour = Param::read(
         &a.req("rate_per_hour", "the mean number of VMs arriving per hour")?,
         Domain::Rate,
+        vars,
     )?;
     let weights = |key: &str, len: usize, what: &str| -> Result<Vec<Param>, InputError> {
         match a.get(key) {
@@ -447,7 +555,7 @@ fn read_arrivals(node: &Node<'_>) -> Result<Arrivals, InputError> {
                 }
                 items
                     .iter()
-                    .map(|item| Param::read(item, Domain::Weight))
+                    .map(|item| Param::read(item, Domain::Weight, vars))
                     .collect()
             }
         }
@@ -457,7 +565,7 @@ fn read_arrivals(node: &Node<'_>) -> Result<Arrivals, InputError> {
         diurnal: weights("diurnal", 24, "one for each local hour from 0 to 23")?,
         weekly: weights("weekly", 7, "one for each weekday from Monday to Sunday")?,
         growth_per_year: match a.get("growth_per_year") {
-            Some(n) => Param::read(&n, Domain::Growth)?,
+            Some(n) => Param::read(&n, Domain::Growth, vars)?,
             None => Param::fixed(0.0, Domain::Growth),
         },
     })

@@ -459,6 +459,11 @@ impl<'a> Node<'a> {
         matches!(self.value, DeValue::Table(_))
     }
 
+    /// True when the value is a boolean.
+    pub fn is_bool(&self) -> bool {
+        matches!(self.value, DeValue::Boolean(_))
+    }
+
     /// True when the value is a string.
     pub fn is_str(&self) -> bool {
         matches!(self.value, DeValue::String(_))

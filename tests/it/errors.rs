@@ -86,6 +86,118 @@ fn the_base_scenario_is_valid() {
 }
 
 #[test]
+fn each_bad_variable_growth_or_schedule_has_one_exact_message() {
+    // (what is wrong, the line replaced, its replacement, text appended, the message)
+    let vars = "\n[vars]\ngrowth = { dist = \"uniform\", low = 0.1, high = 0.4 }\nmigrate = { dist = \"choice\", values = [0, 1] }\n";
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "unknown variable with a suggestion",
+            "rate_per_hour = 2.0",
+            "rate_per_hour = \"$grwth\"",
+            vars,
+            "{file}:26:17: fleet[\"web\"].arrivals.rate_per_hour: found \"$grwth\", expected a variable of [vars]: \"$growth\" or \"$migrate\"; did you mean \"$growth\"?",
+        ),
+        (
+            "a variable without [vars]",
+            "baseline = 4",
+            "baseline = \"$n\"",
+            "",
+            "{file}:24:12: fleet[\"web\"].baseline: found \"$n\", but the scenario has no [vars] table to define $n in",
+        ),
+        (
+            "a variable whose values leave the key's range",
+            "baseline = 4",
+            "baseline = \"$g\"",
+            "\n[vars]\ng = { dist = \"uniform\", low = -3, high = 5 }\n",
+            "{file}:24:12: fleet[\"web\"].baseline: found \"$g\", expected a variable whose every value is a whole number from 0 to 10,000,000 ($g may take values from -3 to 5)",
+        ),
+        (
+            "a variable in a duration",
+            "mean = \"6h\"",
+            "mean = \"$growth\"",
+            vars,
+            "{file}:29:8: fleet[\"web\"].lifetime.mean: found \"$growth\", expected a duration such as \"6h\" or a distribution of durations: variables of [vars] hold numbers, not durations",
+        ),
+        (
+            "a variable naming another",
+            "",
+            "",
+            "\n[vars]\na = 1\nb = \"$a\"\n",
+            "{file}:41:5: vars.b: found \"$a\", expected a number or a distribution table: a variable may not refer to another",
+        ),
+        (
+            "when and probability together",
+            "mean = \"6h\"",
+            "mean = \"6h\"\n[[fleet.event]]\nat = \"1d\"\nadd = 1\nprobability = 0.5\nwhen = \"migrate\"",
+            vars,
+            "{file}:34:8: fleet[\"web\"].event[0].when: found both \"probability\" and \"when\"; expected one of them: when = \"name\" makes the event happen exactly where the variable is non-zero",
+        ),
+        (
+            "when naming an unknown variable",
+            "mean = \"6h\"",
+            "mean = \"6h\"\n[[fleet.event]]\nat = \"1d\"\nadd = 1\nwhen = \"migrat\"",
+            vars,
+            "{file}:33:8: fleet[\"web\"].event[0].when: found \"migrat\", expected a variable of [vars]: \"growth\" or \"migrate\"; did you mean \"migrate\"?",
+        ),
+        (
+            "grow_baseline = true without arrivals",
+            "",
+            "",
+            "\n[[fleet]]\nname = \"db\"\ninstance_type = \"ecs.g6.large\"\nbaseline = 2\ngrow_baseline = true\n",
+            "{file}:43:17: fleet[\"db\"].grow_baseline: found grow_baseline = true on a fleet without [fleet.arrivals], expected a yearly growth rate of its own such as grow_baseline = 0.2 or \"$growth\" (true follows arrivals.growth_per_year)",
+        ),
+        (
+            "a baseline that grows past the limit",
+            "baseline = 4",
+            "baseline = 9000000\ngrow_baseline = 10",
+            "",
+            "{file}:20:1: fleet[\"web\"]: found a baseline (grown over the horizon), adds and scheduled extras that may reach 10,959,175 long-lived VMs, expected at most 10,000,000 in one fleet",
+        ),
+        (
+            "schedule hours in the wrong form",
+            "mean = \"6h\"",
+            "mean = \"6h\"\n[[fleet.schedule]]\nhours = \"8-18\"\nextra = 2",
+            "",
+            "{file}:31:9: fleet[\"web\"].schedule[0].hours: found \"8-18\", expected local hours \"HH:MM-HH:MM\" such as \"08:00-18:00\" (\"22:00-06:00\" runs past midnight, \"00:00-24:00\" is the whole day)",
+        ),
+        (
+            "a weekday twice",
+            "mean = \"6h\"",
+            "mean = \"6h\"\n[[fleet.schedule]]\ndays = [\"mon\", \"mon\"]\nhours = \"08:00-18:00\"\nextra = 2",
+            "",
+            "{file}:31:16: fleet[\"web\"].schedule[0].days[1]: found \"mon\" twice, expected each weekday at most once",
+        ),
+        (
+            "an unknown weekday",
+            "mean = \"6h\"",
+            "mean = \"6h\"\n[[fleet.schedule]]\ndays = [\"monday\"]\nhours = \"08:00-18:00\"\nextra = 2",
+            "",
+            "{file}:31:9: fleet[\"web\"].schedule[0].days[0]: found \"monday\", expected \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\" or \"sun\"",
+        ),
+        (
+            "an empty schedule window",
+            "mean = \"6h\"",
+            "mean = \"6h\"\n[[fleet.schedule]]\nhours = \"08:00-08:00\"\nextra = 2",
+            "",
+            "{file}:31:9: fleet[\"web\"].schedule[0].hours: found \"08:00-08:00\", expected a window of at least a minute: local hours \"HH:MM-HH:MM\" such as \"08:00-18:00\" (\"22:00-06:00\" runs past midnight, \"00:00-24:00\" is the whole day)",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (what, line, with, appended, expected) in cases {
+        let text = if line.is_empty() {
+            BASE.to_string()
+        } else {
+            replaced(line, with)
+        } + appended;
+        let got = message(&text);
+        if got != *expected {
+            failures.push(format!("{what}:\n  expected {expected}\n  got      {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn each_bad_input_has_one_exact_message() {
     // (what is wrong, the line replaced, its replacement, the message)
     let cases: &[(&str, &str, &str, &str)] = &[
@@ -93,7 +205,7 @@ fn each_bad_input_has_one_exact_message() {
             "unknown key with a suggestion",
             "baseline = 4",
             "baselin = 4",
-            "{file}:24:1: fleet[\"web\"].baselin: found unknown key \"baselin\", expected one of name, instance_type, zone, baseline, hybrid_benefit, warm_start, arrivals, lifetime, event, trace; did you mean \"baseline\"?",
+            "{file}:24:1: fleet[\"web\"].baselin: found unknown key \"baselin\", expected one of name, instance_type, zone, baseline, grow_baseline, schedule, hybrid_benefit, warm_start, arrivals, lifetime, event, trace; did you mean \"baseline\"?",
         ),
         (
             "wrong type",
@@ -262,7 +374,7 @@ fn each_bad_input_has_one_exact_message() {
             "dist = \"exponential\"",
             "dist = \"exponential\"\n[fleet.nothing]",
             // `mean` now belongs to [fleet.nothing]; the table's key is what is unknown.
-            "{file}:29:8: fleet[\"web\"].nothing: found unknown key \"nothing\", expected one of name, instance_type, zone, baseline, hybrid_benefit, warm_start, arrivals, lifetime, event, trace",
+            "{file}:29:8: fleet[\"web\"].nothing: found unknown key \"nothing\", expected one of name, instance_type, zone, baseline, grow_baseline, schedule, hybrid_benefit, warm_start, arrivals, lifetime, event, trace",
         ),
         (
             "a TOML syntax error",

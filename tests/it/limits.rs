@@ -287,7 +287,7 @@ fn prices_counts_and_units_have_ranges() {
             "baseline = 4",
             "baseline = 5000000\n[[fleet.event]]\nat = \"1d\"\nadd = 5000001",
             ErrorKind::OutOfRange,
-            "{file}:12:1: fleet[\"web\"]: found a baseline and adds that may reach 10,000,001 long-lived VMs, expected at most 10,000,000 in one fleet",
+            "{file}:12:1: fleet[\"web\"]: found a baseline (grown over the horizon), adds and scheduled extras that may reach 10,000,001 long-lived VMs, expected at most 10,000,000 in one fleet",
         ),
     ];
     check(cases);
@@ -521,7 +521,7 @@ fn names_are_printable_and_duplicates_are_named() {
             "baseline = 4",
             "baseline = 4\nbasline = 5",
             ErrorKind::UnknownKey,
-            "{file}:16:1: fleet[\"web\"].basline: found unknown key \"basline\", expected one of name, instance_type, zone, baseline, hybrid_benefit, warm_start, arrivals, lifetime, event, trace; did you mean \"baseline\"?",
+            "{file}:16:1: fleet[\"web\"].basline: found unknown key \"basline\", expected one of name, instance_type, zone, baseline, grow_baseline, schedule, hybrid_benefit, warm_start, arrivals, lifetime, event, trace; did you mean \"baseline\"?",
         ),
         (
             "a missing key",

@@ -21,3 +21,4 @@ mod report;
 mod snapshots;
 mod sweep;
 mod trace_reading;
+mod vars;

@@ -514,7 +514,7 @@ value = "1h"
     };
     for k in 0..500 {
         let mut rng = capsim::fleet::stream(s.seed, k, "t", capsim::fleet::Purpose::Parameters);
-        let drawn = capsim::fleet::draw(syn, &mut rng);
+        let drawn = capsim::fleet::draw(syn, &mut rng, &[]);
         assert!(drawn.growth > -1.0, "trial {k}: {}", drawn.growth);
     }
 }
