@@ -319,3 +319,81 @@ fn trace_replay_of_batch_jobs() {
     let used = |name: &str| money(json_strategy(&doc, name), "used_unit_seconds");
     assert!(used("regional-flex") >= used("zonal-2xlarge"));
 }
+
+#[test]
+fn migration_with_shared_variables_growth_and_a_schedule() {
+    let file = repo_file("scenarios/migration.toml");
+    let (report, summary) = validate_and_run(
+        "scenarios/migration.toml",
+        &["ri3y-up-60", "ri3y-mo-60", "ri3y-mo-45"],
+    );
+    assert!(report.contains("variables (2):"), "{report}");
+    assert!(report.contains("when migrate is non-zero"), "{report}");
+    // Both sides of the migration get a table; the events conditioned on it get none.
+    let splits: Vec<(&str, f64)> = summary["conditional"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["column"].as_str().unwrap(), c["value"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(splits, vec![("var.migrate", 0.0), ("var.migrate", 1.0)]);
+    // All upfront and monthly of one price tie in every trial.
+    assert_eq!(
+        summary_strategy(&summary, "ri3y-up-60")["total"]["mean"],
+        summary_strategy(&summary, "ri3y-mo-60")["total"]["mean"]
+    );
+
+    // Trial 0's bill, by hand: 60 reservations at 2,270 all upfront, or 36 instalments of
+    // 2,270 / 36 each; the Windows licence (0.184 an hour) only on the web tier, whose VMs are
+    // its baseline, its schedule and its arrivals.
+    let doc = bill_json(&file, &["--hourly"]);
+    assert_eq!(
+        money(json_strategy(&doc, "ri3y-up-60"), "upfront"),
+        d("136200")
+    );
+    assert_eq!(
+        money(json_strategy(&doc, "ri3y-mo-60"), "instalments"),
+        d("136200")
+    );
+    let payg = json_strategy(&doc, "payg");
+    let seconds: i64 = payg["hours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["usage_seconds"].as_i64().unwrap())
+        .sum();
+    // The weekday schedule alone runs 20 VMs for 10 hours on each of the 782 weekdays of
+    // 2027-2029 (every VM-second of it is in the bill's usage), and the baselines 70 VMs
+    // growing at 10% a year or more: at least 70 x 26,304 hours.
+    assert!(
+        seconds >= (20 * 10 * 782 + 70 * 26_304) * 3_600,
+        "{seconds}"
+    );
+
+    // Every trial's migration is one draw: the two events follow var.migrate row by row.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    capsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--trials", "20", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let mut reader = csv::Reader::from_path(out.join("trials.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (migrate, growth, removed, slowed) = (
+        at("var.migrate"),
+        at("var.growth"),
+        at("event.web.0"),
+        at("event.web.1"),
+    );
+    for row in reader.records() {
+        let row = row.unwrap();
+        assert_eq!(row[removed], row[migrate]);
+        assert_eq!(row[slowed], row[migrate]);
+        let g: f64 = row[growth].parse().unwrap();
+        assert!((0.10..=0.40).contains(&g), "{g}");
+    }
+}
