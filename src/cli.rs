@@ -45,6 +45,32 @@ pub enum Command {
     /// Searches what to buy for the lowest cost objective, checks it on fresh trials, and
     /// writes the recommendation, its curves and a report.
     Recommend(RecommendArgs),
+    /// Previews demand before any price: running VMs per fleet and in total, by month and by
+    /// local hour of the week, printed, charted and written as demand.csv.
+    Demand(DemandArgs),
+}
+
+/// Flags of `capsim demand`.
+#[derive(Args, Debug)]
+pub struct DemandArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Number of trials (default: 100, a few seconds on the shipped examples; the scenario's
+    /// trials are for runs).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub trials: Option<u64>,
+    /// Seed of the trials (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Output folder (default: output/<scenario name>/demand).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress and no tables.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Flags of `capsim recommend`.
@@ -166,6 +192,7 @@ pub fn main() -> Result<()> {
         Command::Sweep(args) => sweep(&args),
         Command::Merge(args) => merge(&args),
         Command::Recommend(args) => recommend(&args),
+        Command::Demand(args) => demand(&args),
     }
 }
 
@@ -425,4 +452,48 @@ fn bill(args: &BillArgs) -> Result<()> {
         report::bill::text(&engine, args.trial, &bills)
     };
     print(&text)
+}
+
+fn demand(args: &DemandArgs) -> Result<()> {
+    catch_interrupts();
+    let s = Scenario::load(&args.scenario)?;
+    let trials = args.trials.unwrap_or(crate::demand::DEFAULT_TRIALS);
+    let settings = Settings {
+        first: 0,
+        trials,
+        seed: args.seed.unwrap_or(s.seed),
+        threads: threads(args.threads, trials),
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&s.name).join("demand"));
+    let demand = crate::demand::Demand::new(&s);
+    demand.check_sample_memory(trials)?;
+    let mut progress = Progress::new(trials, "trials", args.quiet);
+    let results = demand.collect(settings, &STOP, |n| progress.inc(n))?;
+    progress.finish();
+    if (results.len() as u64) < trials {
+        // A preview is quick to run again: no partial set is written.
+        return Err(Error::Interrupted(
+            "interrupted before every trial finished; nothing was written".to_string(),
+        ));
+    }
+    let stats = crate::demand::DemandStats::new(&demand, &results);
+    let view = report::demand::View {
+        scenario: &s,
+        demand: &demand,
+        stats: &stats,
+        seed: settings.seed,
+    };
+    report::demand::outputs().stage(&dir)?.commit(&view)?;
+    if !args.quiet {
+        print(&format!(
+            "{}\nWrote {} and the chart {}\n",
+            view.text(),
+            dir.join("demand.csv").display(),
+            dir.join("demand.png").display()
+        ))?;
+    }
+    Ok(())
 }

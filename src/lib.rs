@@ -9,6 +9,7 @@
 pub mod billing;
 pub mod charge;
 pub mod cli;
+pub mod demand;
 pub mod engine;
 pub mod error;
 pub mod fleet;

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One worker's workspace, alone on its cache lines.
 #[repr(align(128))]
-struct Slot(Mutex<Option<Workspace>>);
+struct Slot<W>(Mutex<Option<W>>);
 
 /// How many trials to run and how.
 #[derive(Clone, Copy, Debug)]
@@ -297,6 +297,18 @@ pub fn for_trials<T: Send>(
     settings: Settings,
     stop: &AtomicBool,
     trial: impl Fn(u64, &mut Workspace) -> Result<T> + Sync,
+    on_chunk: impl FnMut(&[T]) -> Result<()>,
+) -> Result<u64> {
+    for_trials_with(|| engine.workspace(), settings, stop, trial, on_chunk)
+}
+
+/// [`for_trials`] with each thread's workspace made by `workspace` (on the thread's first
+/// trial), for trials that need other buffers than an engine's.
+pub fn for_trials_with<W: Send, T: Send>(
+    workspace: impl Fn() -> W + Sync,
+    settings: Settings,
+    stop: &AtomicBool,
+    trial: impl Fn(u64, &mut W) -> Result<T> + Sync,
     mut on_chunk: impl FnMut(&[T]) -> Result<()>,
 ) -> Result<u64> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -307,7 +319,7 @@ pub fn for_trials<T: Send>(
     // Each worker builds its own workspace on first use, so its buffers come from its own
     // allocator arena, and the slots are cache-line aligned: two threads never write to
     // one cache line.
-    let workspaces: Vec<Slot> = (0..workers).map(|_| Slot(Mutex::new(None))).collect();
+    let workspaces: Vec<Slot<W>> = (0..workers).map(|_| Slot(Mutex::new(None))).collect();
     // Trials run in chunks whose results come back in order. A chunk ends with a barrier
     // (and the caller's writing), so chunks are sized to take about a second: long enough
     // that the barrier costs little, short enough for progress and memory. The size does
@@ -329,7 +341,7 @@ pub fn for_trials<T: Send>(
                     }
                     let worker = rayon::current_thread_index().unwrap_or(0);
                     let mut slot = workspaces[worker].0.lock().expect("not poisoned");
-                    let ws = slot.get_or_insert_with(|| engine.workspace());
+                    let ws = slot.get_or_insert_with(&workspace);
                     Some(trial(k, ws))
                 })
                 .collect()

@@ -2,6 +2,8 @@
 //! (summary, trials, charts, reports), and a sweep's table and charts.
 
 pub mod bill;
+pub mod demand;
+pub mod demand_plot;
 pub mod document;
 pub mod inputs;
 pub mod outputs;

@@ -3,6 +3,7 @@
 mod arithmetic;
 mod cli;
 mod common;
+mod demand;
 mod empty_fleet;
 mod errors;
 mod examples;
