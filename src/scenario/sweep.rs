@@ -287,7 +287,9 @@ pub(crate) fn read(scenario: &Scenario, loader: &Loader) -> Result<Vec<Axis>, In
         if key == "together" {
             let groups = value_node.table_any(TOGETHER_WHAT)?;
             if groups.entries().is_empty() {
-                return Err(value_node.expected(TOGETHER_WHAT));
+                return Err(
+                    value_node.error(format!("found an empty table, expected {TOGETHER_WHAT}"))
+                );
             }
             for (name, group) in groups.entries() {
                 let axis = read_together(raw, loader, name, &group, &mut seen)?;
@@ -353,11 +355,11 @@ fn read_together(
     group: &Node<'_>,
     seen: &mut Vec<(Vec<Segment>, String)>,
 ) -> Result<Axis, InputError> {
-    const WHAT: &str = "a table of key paths and their lists of values, each list as long as the others, such as 'strategy[\"a\"].reserve[0].count' = [0, 10]";
+    const WHAT: &str = "a table of key paths and their values, lists or ranges of one length, such as 'strategy[\"a\"].reserve[0].count' = [0, 10]";
     let table = group.table_any(WHAT)?;
     let entries = table.entries();
     if entries.is_empty() {
-        return Err(group.expected(WHAT));
+        return Err(group.error(format!("found an empty table, expected {WHAT}")));
     }
     if name.trim().is_empty() || name.chars().any(char::is_control) {
         return Err(group.error(format!(
