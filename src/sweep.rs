@@ -147,7 +147,7 @@ impl PointFile {
         // Together axes: in key order, apart, inside the keys, of one size each.
         let mut next = 0;
         for t in &f.together {
-            let end = t.first.checked_add(t.count).unwrap_or(usize::MAX);
+            let end = t.first.saturating_add(t.count);
             if t.count == 0 || t.first < next || end > f.keys.len() {
                 return Err(format!(
                     "found the together axis \"{}\" over keys {} to {}, expected one or more of the {} keys, after the previous axis",

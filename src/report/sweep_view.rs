@@ -356,3 +356,39 @@ impl Output<SweepView> for SweepCsv {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::axis_labels;
+
+    #[test]
+    fn axes_read_as_entry_and_field_unless_two_would_read_alike() {
+        let axes = [
+            ("strategy[\"ri-1y\"].reserve[0].count", false),
+            ("fleet[\"web\"].arrivals.rate_per_hour", false),
+            ("instance_type[\"m5.large\"].payg_hourly", false),
+            ("scenario.horizon", false),
+            ("strategy[1].reserve[0].count", false),
+            ("mix", true),
+        ];
+        assert_eq!(
+            axis_labels(axes.iter().copied()),
+            [
+                "ri-1y count",
+                "web rate_per_hour",
+                "m5.large payg_hourly",
+                "scenario horizon",
+                "strategy[1] count",
+                "mix"
+            ]
+        );
+        let alike = [
+            ("strategy[\"ri\"].reserve[0].count", false),
+            ("strategy[\"ri\"].subscribe[0].count", false),
+        ];
+        assert_eq!(
+            axis_labels(alike.iter().copied()),
+            alike.map(|(k, _)| k.to_string())
+        );
+    }
+}
