@@ -379,6 +379,16 @@ fn merge_refuses_forged_and_unreadable_point_files() {
             "found a grid of 0 points, expected the product of the keys' sizes [6, 3] (at most 100000); capsim sweep never writes such a point file".to_string(),
         ),
         (
+            "together-outside",
+            Box::new(|file: &Path| {
+                let mut forged = point.clone();
+                forged["sweep"]["together"] =
+                    serde_json::json!([{ "name": "x", "first": 1, "count": 2 }]);
+                std::fs::write(file, forged.to_string()).unwrap();
+            }),
+            "found the together axis \"x\" over keys 1 to 2, expected one or more of the 2 keys, after the previous axis; capsim sweep never writes such a point file".to_string(),
+        ),
+        (
             "not-utf8",
             Box::new(|file: &Path| std::fs::write(file, b"{\"sweep\": \xff\xfe}").unwrap()),
             "found bytes that are not UTF-8 text (at byte 10), expected a point file written by capsim sweep".to_string(),
