@@ -376,11 +376,14 @@ fn sweep(args: &SweepArgs) -> Result<()> {
             },
             out.join("points").display()
         );
-        match &outcome.csv {
-            Some(csv) => text.push_str(&format!("Wrote {} and the sweep charts\n", csv.display())),
+        match &outcome.written {
+            Some(w) => text.push_str(&written_line(w)),
             None => text.push_str("This shard is done; join the shards with capsim merge\n"),
         }
         print(&text)?;
+    }
+    if let Some(w) = &outcome.written {
+        warn_sweep(w);
     }
     Ok(())
 }
@@ -390,8 +393,26 @@ fn merge(args: &MergeArgs) -> Result<()> {
     STOP.store(true, Ordering::SeqCst);
     catch_interrupts();
     let out = args.out.clone().unwrap_or_else(|| args.dirs[0].clone());
-    let csv = crate::sweep::merge(&args.dirs, &out)?;
-    print(&format!("Wrote {} and the sweep charts\n", csv.display()))
+    let written = crate::sweep::merge(&args.dirs, &out)?;
+    print(&written_line(&written))?;
+    warn_sweep(&written);
+    Ok(())
+}
+
+/// Where a finished sweep's outputs are.
+fn written_line(w: &crate::sweep::Written) -> String {
+    format!(
+        "Wrote {} and the sweep charts; the best values are in {}\n",
+        w.csv.display(),
+        w.csv.with_file_name("sweep.md").display()
+    )
+}
+
+/// The sweep's best values on the edge of its grid, as `sweep.md` lists them.
+fn warn_sweep(written: &crate::sweep::Written) {
+    for w in &written.warnings {
+        eprintln!("capsim: warning: {w}");
+    }
 }
 
 fn validate(path: &PathBuf) -> Result<()> {

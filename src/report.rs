@@ -11,6 +11,7 @@ pub mod plot;
 pub mod recommend;
 pub mod results;
 pub mod summary;
+pub mod sweep_best;
 pub mod sweep_plot;
 pub mod sweep_view;
 pub mod table;

@@ -9,8 +9,12 @@ use crate::output;
 use crate::progress::Progress;
 use crate::report::outputs::sweep_outputs;
 use crate::report::results::RunStats;
-use crate::report::sweep_view::{SweepPoint, SweepView, SweptValue};
+use crate::report::sweep_best::Best;
+use crate::report::sweep_view::{
+    SweepPoint, SweepView, SweptValue, Together, axis_labels, key_label,
+};
 use crate::scenario::Scenario;
+use crate::scenario::sweep::{Segment, SweptKey};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -29,10 +33,13 @@ pub struct Fingerprint {
     pub seed: u64,
     /// Trials per point.
     pub trials: u64,
-    /// The swept key paths, in grid order.
+    /// The swept key paths, in grid order (the keys of a together axis next to each other).
     pub keys: Vec<String>,
     /// Number of values of each key.
     pub sizes: Vec<usize>,
+    /// The `[sweep.together.NAME]` axes among the keys (none: every key is an axis).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub together: Vec<Together>,
     /// Number of points of the whole grid.
     pub points: usize,
 }
@@ -52,8 +59,27 @@ impl Fingerprint {
             file_hash: format!("{hash:016x}"),
             seed,
             trials,
-            keys: s.sweep.iter().map(|a| a.key.clone()).collect(),
-            sizes: s.sweep.iter().map(|a| a.values.len()).collect(),
+            keys: swept_keys(s).map(|k| k.key.clone()).collect(),
+            sizes: s
+                .sweep
+                .iter()
+                .flat_map(|a| a.keys.iter().map(|_| a.size()))
+                .collect(),
+            together: s
+                .sweep
+                .iter()
+                .scan(0, |first, a| {
+                    let at = *first;
+                    *first += a.keys.len();
+                    Some((at, a))
+                })
+                .filter(|(_, a)| a.together)
+                .map(|(first, a)| Together {
+                    name: a.name.clone(),
+                    first,
+                    count: a.keys.len(),
+                })
+                .collect(),
             points: s.sweep_points(),
         }
     }
@@ -75,11 +101,16 @@ impl Fingerprint {
         if self.trials != other.trials {
             out.push(format!("{} trials against {}", self.trials, other.trials));
         }
-        if self.keys != other.keys || self.sizes != other.sizes {
+        if self.keys != other.keys || self.sizes != other.sizes || self.together != other.together {
             out.push("another grid".to_string());
         }
         out.join(", ")
     }
+}
+
+/// Every swept key of the scenario, in grid order.
+fn swept_keys(s: &Scenario) -> impl Iterator<Item = &SweptKey> {
+    s.sweep.iter().flat_map(|a| &a.keys)
 }
 
 /// One finished point, as written in `points/`.
@@ -113,16 +144,50 @@ impl PointFile {
         if f.sizes.contains(&0) {
             return Err("found a swept key with no values, expected at least one".to_string());
         }
-        let points = f
-            .sizes
+        // Together axes: in key order, apart, inside the keys, of one size each.
+        let mut next = 0;
+        for t in &f.together {
+            let end = t.first.saturating_add(t.count);
+            if t.count == 0 || t.first < next || end > f.keys.len() {
+                return Err(format!(
+                    "found the together axis \"{}\" over keys {} to {}, expected one or more of the {} keys, after the previous axis",
+                    t.name,
+                    t.first,
+                    end.saturating_sub(1),
+                    f.keys.len()
+                ));
+            }
+            if f.sizes[t.first..end].iter().any(|&n| n != f.sizes[t.first]) {
+                return Err(format!(
+                    "found the together axis \"{}\" with keys of sizes {:?}, expected one size",
+                    t.name,
+                    &f.sizes[t.first..end]
+                ));
+            }
+            next = end;
+        }
+        let axis_sizes: Vec<usize> = (0..f.keys.len())
+            .filter(|&k| {
+                f.together
+                    .iter()
+                    .all(|t| k <= t.first || k >= t.first + t.count)
+            })
+            .map(|k| f.sizes[k])
+            .collect();
+        let points = axis_sizes
             .iter()
             .try_fold(1usize, |acc, &n| acc.checked_mul(n))
             .filter(|&n| n <= crate::scenario::sweep::MAX_POINTS);
         if points != Some(f.points) {
             return Err(format!(
-                "found a grid of {} points, expected the product of the keys' sizes {:?} (at most {})",
+                "found a grid of {} points, expected the product of the {} sizes {:?} (at most {})",
                 f.points,
-                f.sizes,
+                if f.together.is_empty() {
+                    "keys'"
+                } else {
+                    "axes'"
+                },
+                axis_sizes,
                 crate::scenario::sweep::MAX_POINTS
             ));
         }
@@ -248,8 +313,17 @@ pub struct Outcome {
     pub skipped: usize,
     /// Points of this shard (or of the grid).
     pub assigned: usize,
-    /// `sweep.csv` when this run completed the grid.
-    pub csv: Option<PathBuf>,
+    /// What this run wrote when it completed the grid.
+    pub written: Option<Written>,
+}
+
+/// The outputs of a finished sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// `sweep.csv`.
+    pub csv: PathBuf,
+    /// The best values on the edge of the grid (as `sweep.md` lists them), for stderr.
+    pub warnings: Vec<String>,
 }
 
 fn points_dir(dir: &Path) -> PathBuf {
@@ -348,6 +422,7 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
     let mut progress = Progress::new(todo.len() as u64 * trials, "trials", options.quiet);
     progress.set_periodic(false);
     let mut computed = 0;
+    let labels = axis_labels(s.sweep.iter().map(|a| (a.name.as_str(), a.together)));
     for (n, &i) in todo.iter().enumerate() {
         let started = std::time::Instant::now();
         let point = s.sweep_point(i)?;
@@ -363,10 +438,7 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
             )));
         }
         let summary = RunStats::new(&engine, &samples, settings.seed, trials, false);
-        let best = summary
-            .cheapest(0)
-            .map(|(_, x)| (x.name.clone(), crate::report::summary::cents(x.total.mean)))
-            .unwrap_or_default();
+        let figures = point_figures(&swept_strategies(s), &summary);
         let file = PointFile {
             sweep: fingerprint.clone(),
             point: i,
@@ -374,7 +446,7 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
                 .sweep
                 .iter()
                 .zip(s.sweep_coordinates(i))
-                .map(|(a, v)| swept_value(&a.values[v]))
+                .flat_map(|(a, v)| a.keys.iter().map(move |k| swept_value(&k.values[v])))
                 .collect(),
             summary,
         };
@@ -386,20 +458,17 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
         )?;
         computed += 1;
         progress.println(&format!(
-            "capsim: point {i} done ({}); {} of {} this run, cheapest {} at {} {} mean, {:.1} s, {:.0} trials/s",
-            describe(s, i),
+            "capsim: point {i} done ({}); {} of {} this run; {figures}; {:.1} s, {:.0} trials/s",
+            readable(s, &labels, i),
             n + 1,
             todo.len(),
-            best.0,
-            best.1,
-            s.currency,
             started.elapsed().as_secs_f64(),
             progress.rate()
         ));
     }
     progress.finish();
     let skipped = assigned.len() - todo.len();
-    let csv = if options.shard.is_none() {
+    let written = if options.shard.is_none() {
         Some(write_outputs(
             &options.out,
             &collect(std::slice::from_ref(&options.out))?,
@@ -411,18 +480,102 @@ pub fn run(s: &Scenario, options: &Options, stop: &AtomicBool) -> Result<Outcome
         computed,
         skipped,
         assigned: assigned.len(),
-        csv,
+        written,
     })
 }
 
-/// `key = value, ...` of point `i`.
+/// `key = value, ...` of point `i`, in the key paths of error messages.
 fn describe(s: &Scenario, i: usize) -> String {
     s.sweep
         .iter()
         .zip(s.sweep_coordinates(i))
-        .map(|(a, v)| format!("{} = {}", a.key, swept_value(&a.values[v]).text))
+        .flat_map(|(a, v)| {
+            a.keys
+                .iter()
+                .map(move |k| format!("{} = {}", k.key, swept_value(&k.values[v]).text))
+        })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Point `i` as a person reads it: `ri-1y count = 20, web rate_per_hour = 2.5`; a together
+/// axis by its name, position and keys.
+fn readable(s: &Scenario, labels: &[String], i: usize) -> String {
+    s.sweep
+        .iter()
+        .zip(labels)
+        .zip(s.sweep_coordinates(i))
+        .map(|((a, label), v)| {
+            let text = |k: &SweptKey| swept_value(&k.values[v]).text;
+            if a.together {
+                let keys: Vec<String> = a
+                    .keys
+                    .iter()
+                    .map(|k| format!("{} = {}", key_label(&k.key), text(k)))
+                    .collect();
+                format!("{label} {} of {} ({})", v + 1, a.size(), keys.join(", "))
+            } else {
+                format!("{label} = {}", text(&a.keys[0]))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The strategies whose own keys are swept (`strategy["ri-1y"]...`), in grid order.
+fn swept_strategies(s: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for k in swept_keys(s) {
+        let name = match k.path.as_slice() {
+            [Segment::Key(t), Segment::Name(n), ..] if t == "strategy" => Some(n.clone()),
+            [Segment::Key(t), Segment::Index(i), ..] if t == "strategy" => {
+                s.strategies.get(*i).map(|x| x.name.clone())
+            }
+            _ => None,
+        };
+        if let Some(name) = name
+            && !out.contains(&name)
+        {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// What the line after a point reports: the mean of each swept strategy and the cheapest
+/// strategy; when no strategy's key is swept (a fleet's rate, a price), the cheapest and
+/// pay-as-you-go.
+fn point_figures(swept: &[String], summary: &RunStats) -> String {
+    let money = |x: &crate::report::results::StrategyStats| {
+        format!(
+            "{} {} mean",
+            crate::report::summary::cents(x.total.mean),
+            summary.currency
+        )
+    };
+    let Some((best, cheapest)) = summary.cheapest(0) else {
+        return String::new();
+    };
+    let mut parts: Vec<String> = summary
+        .strategies
+        .iter()
+        .filter(|x| swept.contains(&x.name))
+        .map(|x| {
+            let note = if x.name == cheapest.name {
+                " (the cheapest)"
+            } else {
+                ""
+            };
+            format!("{} {}{note}", x.name, money(x))
+        })
+        .collect();
+    if !swept.contains(&cheapest.name) {
+        parts.push(format!("cheapest {} {}", cheapest.name, money(cheapest)));
+    }
+    if swept.is_empty() && best != 0 {
+        parts.push(format!("payg {}", money(&summary.strategies[0])));
+    }
+    parts.join(", ")
 }
 
 /// A swept value for the point files, `sweep.csv` and the charts: a string's content and a
@@ -596,26 +749,31 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Vec<PointFile>> {
     Ok(by_index.into_values().map(|(_, p)| p).collect())
 }
 
-/// Writes `sweep.csv` and the sweep's charts for a complete set of points (as [`collect`]
-/// returns them), replacing an earlier set in `dir` as a whole.
-pub fn write_outputs(dir: &Path, points: &[PointFile]) -> Result<PathBuf> {
-    let view = SweepView {
-        keys: points[0].sweep.keys.clone(),
-        sizes: points[0].sweep.sizes.clone(),
-        points: points
+/// Writes `sweep.csv`, `sweep.md`, `sweep-optimum.csv` and the sweep's charts for a complete
+/// set of points (as [`collect`] returns them), replacing an earlier set in `dir` as a whole.
+pub fn write_outputs(dir: &Path, points: &[PointFile]) -> Result<Written> {
+    let f = &points[0].sweep;
+    let view = SweepView::new(
+        &f.keys,
+        &f.sizes,
+        &f.together,
+        points
             .iter()
             .map(|p| SweepPoint {
                 values: p.values.clone(),
                 stats: p.summary.clone(),
             })
             .collect(),
-    };
+    );
     sweep_outputs().stage(dir)?.commit(&view)?;
-    Ok(dir.join("sweep.csv"))
+    Ok(Written {
+        csv: dir.join("sweep.csv"),
+        warnings: Best::of(&view).warnings(&view),
+    })
 }
 
 /// `capsim merge`: joins the points of shard folders into `sweep.csv` and charts in `out`.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Written> {
     let points = collect(dirs)?;
     write_outputs(out, &points)
 }

@@ -155,7 +155,20 @@ pub fn describe(s: &Scenario) -> String {
             s.sweep_points(),
             s.sweep
                 .iter()
-                .map(|a| format!("'{}' ({} values)", a.key, a.values.len()))
+                .map(|a| if a.together {
+                    format!(
+                        "{} ({} values of {} together)",
+                        a.name,
+                        a.size(),
+                        a.keys
+                            .iter()
+                            .map(|k| format!("'{}'", k.key))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    format!("'{}' ({} values)", a.name, a.size())
+                })
                 .collect::<Vec<_>>()
                 .join(" x ")
         ));

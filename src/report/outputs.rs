@@ -5,6 +5,7 @@
 use super::document::Document;
 use super::plot::{Picture, PlotData, is_chart_file, run_charts};
 use super::results::RunStats;
+use super::sweep_best::{OptimumCsv, SweepMarkdown};
 use super::sweep_plot::SweepCharts;
 use super::sweep_view::{SweepCsv, SweepView};
 use super::trials::TrialsCsv;
@@ -94,7 +95,12 @@ pub fn run_outputs<'a, 's>(
 
 /// The outputs of a finished sweep (`capsim sweep` and `capsim merge`).
 pub fn sweep_outputs() -> OutputSet<SweepView> {
-    OutputSet::new(vec![Box::new(SweepCsv), Box::new(SweepCharts)])
+    OutputSet::new(vec![
+        Box::new(SweepCsv),
+        Box::new(OptimumCsv),
+        Box::new(SweepMarkdown),
+        Box::new(SweepCharts),
+    ])
 }
 
 /// `summary.json`: every statistic of the run.

@@ -17,9 +17,28 @@ use toml::de::{DeTable, DeValue};
 /// The most points a grid may have: each point is a run, with its folder of outputs.
 pub const MAX_POINTS: usize = 100_000;
 
-/// One swept key with its values.
+/// One axis of the grid: a swept key, or the keys of a `[sweep.together.NAME]` group, which
+/// take their i-th values together.
 #[derive(Clone, Debug)]
 pub struct Axis {
+    /// What the axis is called: the key path of a plain key, NAME of a together group.
+    pub name: String,
+    /// True for a `[sweep.together.NAME]` group.
+    pub together: bool,
+    /// The keys the axis sets, in the order written, each with as many values as the others.
+    pub keys: Vec<SweptKey>,
+}
+
+impl Axis {
+    /// Number of values of the axis.
+    pub fn size(&self) -> usize {
+        self.keys[0].values.len()
+    }
+}
+
+/// One swept key with its values.
+#[derive(Clone, Debug)]
+pub struct SweptKey {
     /// The key path as written.
     pub key: String,
     /// The parsed key path.
@@ -234,7 +253,12 @@ pub(crate) fn apply(
     }
 }
 
-/// Reads `[sweep]` and checks every value by building the scenario it makes.
+/// What `[sweep.together]` holds.
+const TOGETHER_WHAT: &str = "a table of axes, each a table of key paths and their values, such as [sweep.together.mix] 'strategy[\"a\"].reserve[0].count' = [0, 10]";
+
+/// Reads `[sweep]` and checks every value by building the scenario it makes. The axes come in
+/// the order written; `together`'s groups take its place among the keys (after the plain keys
+/// when their `[sweep.together.NAME]` tables follow `[sweep]`).
 pub(crate) fn read(scenario: &Scenario, loader: &Loader) -> Result<Vec<Axis>, InputError> {
     let raw = &scenario.raw;
     let Some(sweep) = raw.table.get("sweep") else {
@@ -242,23 +266,14 @@ pub(crate) fn read(scenario: &Scenario, loader: &Loader) -> Result<Vec<Axis>, In
     };
     let node = Node::new(&raw.source, "sweep".to_string(), sweep);
     let table = node.table_any("a table of key paths and their values")?;
+    // Every key path swept anywhere, with where: a key on two axes would be set twice.
+    let mut seen: Vec<(Vec<Segment>, String)> = Vec::new();
     let mut axes = Vec::new();
     let mut points: usize = 1;
-    for (key, value_node) in table.entries() {
-        let path = parse_path(key).map_err(|why| {
-            value_node.error(format!(
-                "found the key path '{key}' ({why}), expected a path such as 'strategy[\"ri-1y\"].reserve[0].count'"
-            ))
-        })?;
-        if let Some(why) = forbidden(&path) {
-            return Err(value_node.error(format!(
-                "found the key path '{key}', which cannot be swept: {why}"
-            )));
-        }
-        let values = read_values(&value_node)?;
-        points = points.saturating_mul(values.len());
+    let mut count = |axis: &Axis, at: &Node<'_>| -> Result<(), InputError> {
+        points = points.saturating_mul(axis.size());
         if points > MAX_POINTS {
-            return Err(value_node
+            return Err(at
                 .error(format!(
                     "found a grid of more than {} points, expected at most {}",
                     thousands(MAX_POINTS as i64),
@@ -266,25 +281,150 @@ pub(crate) fn read(scenario: &Scenario, loader: &Loader) -> Result<Vec<Axis>, In
                 ))
                 .with_kind(ErrorKind::OutOfRange));
         }
-        for (i, v) in values.iter().enumerate() {
-            let mut patched = raw.table.clone();
-            apply(&mut patched, &path, v.tree.clone()).map_err(|why| {
-                value_node.error(format!(
-                    "found the key path '{key}', but {why}; expected a path to a field of the scenario"
-                ))
-            })?;
-            build(raw, &patched, loader).map_err(|mut e| {
-                e.message = format!("{} (value {} of [sweep] '{key}')", e.message, i + 1);
-                e
-            })?;
+        Ok(())
+    };
+    for (key, value_node) in table.entries() {
+        if key == "together" {
+            let groups = value_node.table_any(TOGETHER_WHAT)?;
+            if groups.entries().is_empty() {
+                return Err(
+                    value_node.error(format!("found an empty table, expected {TOGETHER_WHAT}"))
+                );
+            }
+            for (name, group) in groups.entries() {
+                let axis = read_together(raw, loader, name, &group, &mut seen)?;
+                count(&axis, &group)?;
+                axes.push(axis);
+            }
+            continue;
         }
-        axes.push(Axis {
-            key: key.to_string(),
-            path,
-            values,
-        });
+        let swept = read_key(key, &value_node, &mut seen, "[sweep]".to_string())?;
+        let axis = Axis {
+            name: swept.key.clone(),
+            together: false,
+            keys: vec![swept],
+        };
+        count(&axis, &value_node)?;
+        check_values(raw, loader, &axis, &[&value_node], |i| {
+            format!("value {} of [sweep] '{key}'", i + 1)
+        })?;
+        axes.push(axis);
     }
     Ok(axes)
+}
+
+/// Reads one key path and its values; `place` says where it is written, for the message about
+/// a key swept twice.
+fn read_key(
+    key: &str,
+    value_node: &Node<'_>,
+    seen: &mut Vec<(Vec<Segment>, String)>,
+    place: String,
+) -> Result<SweptKey, InputError> {
+    let path = parse_path(key).map_err(|why| {
+        value_node.error(format!(
+            "found the key path '{key}' ({why}), expected a path such as 'strategy[\"ri-1y\"].reserve[0].count'"
+        ))
+    })?;
+    if let Some(why) = forbidden(&path) {
+        return Err(value_node.error(format!(
+            "found the key path '{key}', which cannot be swept: {why}"
+        )));
+    }
+    if let Some((_, other)) = seen.iter().find(|(p, _)| *p == path) {
+        return Err(value_node
+            .error(format!(
+                "found the key path '{key}', which is also swept in {other}, expected each key on one axis of the grid only"
+            ))
+            .with_kind(ErrorKind::Conflict));
+    }
+    seen.push((path.clone(), place));
+    let values = read_values(value_node)?;
+    Ok(SweptKey {
+        key: key.to_string(),
+        path,
+        values,
+    })
+}
+
+/// Reads `[sweep.together.NAME]`: key paths whose lists (or ranges) have one length.
+fn read_together(
+    raw: &Arc<super::Raw>,
+    loader: &Loader,
+    name: &str,
+    group: &Node<'_>,
+    seen: &mut Vec<(Vec<Segment>, String)>,
+) -> Result<Axis, InputError> {
+    const WHAT: &str = "a table of key paths and their values, lists or ranges of one length, such as 'strategy[\"a\"].reserve[0].count' = [0, 10]";
+    let table = group.table_any(WHAT)?;
+    let entries = table.entries();
+    if entries.is_empty() {
+        return Err(group.error(format!("found an empty table, expected {WHAT}")));
+    }
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(group.error(format!(
+            "found the axis name {name:?}, expected a name of printable characters that is not blank"
+        )));
+    }
+    let place = format!("[{}]", join_key("sweep.together", name));
+    let mut keys: Vec<SweptKey> = Vec::new();
+    for (key, value_node) in &entries {
+        let swept = read_key(key, value_node, seen, place.clone())?;
+        if let Some(first) = keys.first()
+            && first.values.len() != swept.values.len()
+        {
+            let form = if value_node.is_table() {
+                "a range"
+            } else {
+                "a list"
+            };
+            return Err(value_node.error(format!(
+                "found {form} of {} value{}, expected {} values, as many as '{}' has: the keys of {place} take their i-th values together",
+                swept.values.len(),
+                if swept.values.len() == 1 { "" } else { "s" },
+                first.values.len(),
+                first.key
+            )));
+        }
+        keys.push(swept);
+    }
+    let axis = Axis {
+        name: name.to_string(),
+        together: true,
+        keys,
+    };
+    let nodes: Vec<&Node<'_>> = entries.iter().map(|(_, n)| n).collect();
+    check_values(raw, loader, &axis, &nodes, |i| {
+        format!("value {} of {place}", i + 1)
+    })?;
+    Ok(axis)
+}
+
+/// Builds the scenario of each value of `axis` (the other axes as in the file), so that a bad
+/// value is found when the file is read; `nodes` are the keys' values, for messages.
+fn check_values(
+    raw: &Arc<super::Raw>,
+    loader: &Loader,
+    axis: &Axis,
+    nodes: &[&Node<'_>],
+    which: impl Fn(usize) -> String,
+) -> Result<(), InputError> {
+    for i in 0..axis.size() {
+        let mut patched = raw.table.clone();
+        for (k, node) in axis.keys.iter().zip(nodes) {
+            apply(&mut patched, &k.path, k.values[i].tree.clone()).map_err(|why| {
+                node.error(format!(
+                    "found the key path '{}', but {why}; expected a path to a field of the scenario",
+                    k.key
+                ))
+            })?;
+        }
+        build(raw, &patched, loader).map_err(|mut e| {
+            e.message = format!("{} ({})", e.message, which(i));
+            e
+        })?;
+    }
+    Ok(())
 }
 
 fn read_values(node: &Node<'_>) -> Result<Vec<Value>, InputError> {
@@ -394,15 +534,15 @@ fn range(t: &Table<'_>) -> Result<Vec<Value>, InputError> {
 impl Scenario {
     /// Number of points of the sweep grid (1 without `[sweep]`).
     pub fn sweep_points(&self) -> usize {
-        self.sweep.iter().map(|a| a.values.len()).product()
+        self.sweep.iter().map(Axis::size).product()
     }
 
     /// The value index on each axis of point `i` (the last axis varies fastest).
     pub fn sweep_coordinates(&self, mut i: usize) -> Vec<usize> {
         let mut out = vec![0; self.sweep.len()];
         for (k, axis) in self.sweep.iter().enumerate().rev() {
-            out[k] = i % axis.values.len();
-            i /= axis.values.len();
+            out[k] = i % axis.size();
+            i /= axis.size();
         }
         out
     }
@@ -411,12 +551,43 @@ impl Scenario {
     pub fn sweep_point(&self, i: usize) -> Result<Scenario, InputError> {
         let mut patched = self.raw.table.clone();
         for (axis, &v) in self.sweep.iter().zip(&self.sweep_coordinates(i)) {
-            apply(&mut patched, &axis.path, axis.values[v].tree.clone())
-                .expect("checked when the sweep was read");
+            for k in &axis.keys {
+                apply(&mut patched, &k.path, k.values[v].tree.clone())
+                    .expect("checked when the sweep was read");
+            }
         }
         // The points share the base file's parsed traces and lifetime files, by path.
         let mut point = build(&Arc::clone(&self.raw), &patched, &self.raw.files)?;
         point.sweep = Vec::new();
         Ok(point)
     }
+}
+
+/// A key path as a person reads it on a chart or in a table: the entry's name and the field,
+/// `ri-1y count` for `strategy["ri-1y"].reserve[0].count`, `web rate_per_hour` for
+/// `fleet["web"].arrivals.rate_per_hour`; without a named entry, the first key (with its
+/// index) and the field, `scenario horizon`.
+pub fn label(path: &[Segment]) -> String {
+    let Some(field_at) = path.iter().rposition(|s| matches!(s, Segment::Key(_))) else {
+        return path_text(path);
+    };
+    let field = path_text(&path[field_at..]);
+    let entry = match path[..field_at]
+        .iter()
+        .rposition(|s| matches!(s, Segment::Name(_)))
+    {
+        Some(i) => match &path[i] {
+            Segment::Name(n) => n.clone(),
+            _ => unreachable!("found a name"),
+        },
+        None if field_at == 0 => return field,
+        None => {
+            let first_items = path[1..field_at]
+                .iter()
+                .take_while(|s| matches!(s, Segment::Index(_)))
+                .count();
+            path_text(&path[..1 + first_items])
+        }
+    };
+    format!("{entry} {field}")
 }

@@ -641,3 +641,55 @@ fn an_unknown_strategy_flag_exits_2() {
         "error: --strategy: found \"r1\", expected one of \"payg\" or \"ri\"\n"
     );
 }
+
+#[test]
+fn a_together_axis_is_checked_as_a_whole() {
+    // (what is appended to BASE at line 39, the message)
+    let cases: [(&str, &str); 8] = [
+        (
+            "[sweep.together.mix]\n'strategy[\"ri\"].reserve[0].count' = [0, 1, 2]\n'fleet[\"web\"].baseline' = [4, 8]\n",
+            "{file}:41:27: sweep.together.mix.\"fleet[\\\"web\\\"].baseline\": found a list of 2 values, expected 3 values, as many as 'strategy[\"ri\"].reserve[0].count' has: the keys of [sweep.together.mix] take their i-th values together",
+        ),
+        (
+            "[sweep.together.mix]\n'strategy[\"ri\"].reserve[0].count' = [0, 1, 2]\n'fleet[\"web\"].baseline' = { from = 2, to = 8, step = 2 }\n",
+            "{file}:41:27: sweep.together.mix.\"fleet[\\\"web\\\"].baseline\": found a range of 4 values, expected 3 values, as many as 'strategy[\"ri\"].reserve[0].count' has: the keys of [sweep.together.mix] take their i-th values together",
+        ),
+        (
+            "[sweep.together.mix]\n'strategy[\"ri\"].reserve[0].count' = []\n'fleet[\"web\"].baseline' = [4, 8]\n",
+            "{file}:40:37: sweep.together.mix.\"strategy[\\\"ri\\\"].reserve[0].count\": found an empty list, expected a list of values such as [0, 10, 20] or a range such as { from = 0, to = 40, step = 10 }",
+        ),
+        (
+            "[sweep]\n'fleet[\"web\"].baseline' = [4, 8]\n\n[sweep.together.mix]\n'strategy[\"ri\"].reserve[0].count' = [0, 1]\n'fleet[\"web\"].baseline' = [2, 6]\n",
+            "{file}:44:27: sweep.together.mix.\"fleet[\\\"web\\\"].baseline\": found the key path 'fleet[\"web\"].baseline', which is also swept in [sweep], expected each key on one axis of the grid only",
+        ),
+        (
+            "[sweep.together.a]\n'fleet[\"web\"].baseline' = [4, 8]\n[sweep.together.b]\n'fleet[\"web\"].baseline' = [2, 6]\n",
+            "{file}:42:27: sweep.together.b.\"fleet[\\\"web\\\"].baseline\": found the key path 'fleet[\"web\"].baseline', which is also swept in [sweep.together.a], expected each key on one axis of the grid only",
+        ),
+        (
+            "[sweep.together.mix]\n'strategy[\"ri\"].reserve[0].count' = [0, 1]\n'fleet[\"db\"].baseline' = [4, 8]\n",
+            "{file}:41:26: sweep.together.mix.\"fleet[\\\"db\\\"].baseline\": found the key path 'fleet[\"db\"].baseline', but fleet has no item named \"db\"; its names are \"web\"; expected a path to a field of the scenario",
+        ),
+        (
+            "[sweep.together.mix]\n'strategy[\"ri\"].reserve[0].count' = [0, -1]\n'fleet[\"web\"].baseline' = [4, 8]\n",
+            "{file}:40:41: strategy[\"ri\"].reserve[0].count: found -1, expected a whole number from 0 to 10,000,000 (value 2 of [sweep.together.mix])",
+        ),
+        (
+            "[sweep.together]\nmix = [1, 2]\n",
+            "{file}:40:7: sweep.together.mix: found a list of 2 values, expected a table of key paths and their values, lists or ranges of one length, such as 'strategy[\"a\"].reserve[0].count' = [0, 10]",
+        ),
+    ];
+    for (table, expected) in cases {
+        let text = format!("{BASE}\n{table}");
+        assert_eq!(message(&text), expected, "{table}");
+    }
+    // A together table with no axis, and an axis with no key.
+    assert_eq!(
+        message(&format!("{BASE}\n[sweep.together.mix]\n")),
+        "{file}:39:1: sweep.together.mix: found an empty table, expected a table of key paths and their values, lists or ranges of one length, such as 'strategy[\"a\"].reserve[0].count' = [0, 10]"
+    );
+    assert_eq!(
+        message(&format!("{BASE}\n[sweep]\ntogether = {{}}\n")),
+        "{file}:40:12: sweep.together: found an empty table, expected a table of axes, each a table of key paths and their values, such as [sweep.together.mix] 'strategy[\"a\"].reserve[0].count' = [0, 10]"
+    );
+}

@@ -379,6 +379,16 @@ fn merge_refuses_forged_and_unreadable_point_files() {
             "found a grid of 0 points, expected the product of the keys' sizes [6, 3] (at most 100000); capsim sweep never writes such a point file".to_string(),
         ),
         (
+            "together-outside",
+            Box::new(|file: &Path| {
+                let mut forged = point.clone();
+                forged["sweep"]["together"] =
+                    serde_json::json!([{ "name": "x", "first": 1, "count": 2 }]);
+                std::fs::write(file, forged.to_string()).unwrap();
+            }),
+            "found the together axis \"x\" over keys 1 to 2, expected one or more of the 2 keys, after the previous axis; capsim sweep never writes such a point file".to_string(),
+        ),
+        (
             "not-utf8",
             Box::new(|file: &Path| std::fs::write(file, b"{\"sweep\": \xff\xfe}").unwrap()),
             "found bytes that are not UTF-8 text (at byte 10), expected a point file written by capsim sweep".to_string(),
@@ -608,4 +618,304 @@ fn a_sweep_over_traces_writes_what_runs_of_its_points_give() {
             );
         }
     }
+}
+
+/// Ten always-on VMs of a type at 0.10 an hour (paid 0.08-0.12 in some sweeps), and in a
+/// share of the trials (the event's probability) ten more for the whole 30 days (720 hours);
+/// "ri" and "ri3" reserve `count` of them at 0.06 an hour. A trial's cost is so known by hand:
+/// c reserved at price p cost 43.2 c + 720 p max(N - c, 0), N = 10 or 20 VMs.
+const DETERMINISTIC: &str = r#"[scenario]
+name = "det"
+start = "2026-01-01T00:00:00Z"
+horizon = "30d"
+trials = 100
+seed = 7
+
+[[instance_type]]
+name = "m"
+payg_hourly = "0.10"
+[instance_type.reserved.1y]
+no_upfront = { hourly = "0.06" }
+
+[[fleet]]
+name = "web"
+instance_type = "m"
+baseline = 10
+[[fleet.event]]
+at = "0h"
+add = 10
+probability = 0.3
+
+[[strategy]]
+name = "ri"
+[[strategy.reserve]]
+instance_type = "m"
+count = 0
+term = "1y"
+payment = "no_upfront"
+
+[[strategy]]
+name = "ri3"
+[[strategy.reserve]]
+instance_type = "m"
+count = 5
+term = "1y"
+payment = "no_upfront"
+"#;
+
+/// A trial's cost of `c` reserved VMs at `p` an hour when `n` VMs run.
+fn by_hand(c: f64, p: f64, n: f64) -> f64 {
+    0.06 * 720.0 * c + 720.0 * p * (n - c).max(0.0)
+}
+
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_sweep_names_each_strategys_best_point_and_warns_when_it_lies_on_the_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    let counts = [0.0, 5.0, 10.0, 15.0, 20.0, 25.0];
+    let prices = [0.08, 0.10, 0.12];
+    let scenario = write(
+        dir.path(),
+        &(DETERMINISTIC.to_string()
+            + "\n[sweep]\n'strategy[\"ri\"].reserve[0].count' = [0, 5, 10, 15, 20, 25]\n'instance_type[\"m\"].payg_hourly' = [\"0.08\", \"0.10\", \"0.12\"]\n"),
+    );
+    let out = dir.path().join("out");
+    let r = sweep(&scenario, &out, &["--quiet"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    // The share f of trials with the event, from pay-as-you-go's mean at 0.08 (10 or 20 VMs):
+    // every claim below holds for any f from 5% (the worst 5% are event trials) to 60%.
+    let rows = csv_rows(&out.join("sweep.csv"));
+    let payg_mean: f64 = rows[0]["mean"].parse().unwrap();
+    let f = (payg_mean - by_hand(0.0, 0.08, 10.0))
+        / (by_hand(0.0, 0.08, 20.0) - by_hand(0.0, 0.08, 10.0));
+    assert!((0.05..0.6).contains(&f), "event share {f}");
+    // ri's mean, (1 - f) cost(10 VMs) + f cost(20 VMs), is lowest at 10 reserved and the lowest
+    // price; its CVaR95, the cost of an event trial, at 20 reserved whatever the price (no
+    // VM is left to pay-as-you-go).
+    let mean = |c: f64, p: f64| (1.0 - f) * by_hand(c, p, 10.0) + f * by_hand(c, p, 20.0);
+    let best_mean = counts
+        .iter()
+        .flat_map(|&c| prices.iter().map(move |&p| (c, p)))
+        .min_by(|a, b| mean(a.0, a.1).total_cmp(&mean(b.0, b.1)))
+        .unwrap();
+    assert_eq!(best_mean, (10.0, 0.08));
+    let best = csv_rows(&out.join("sweep-optimum.csv"));
+    let row = |strategy: &str, lowest: &str| {
+        best.iter()
+            .find(|r| r["strategy"] == strategy && r["lowest"] == lowest)
+            .unwrap_or_else(|| panic!("{strategy} {lowest}"))
+            .clone()
+    };
+    let key = "strategy[\"ri\"].reserve[0].count";
+    let price = "instance_type[\"m\"].payg_hourly";
+    let ri = row("ri", "mean");
+    assert_eq!((ri[key].as_str(), ri[price].as_str()), ("10", "0.08"));
+    assert_eq!(ri["point"], "6");
+    assert_eq!(ri["cvar95"], format!("{:.2}", by_hand(10.0, 0.08, 20.0)));
+    assert_eq!(
+        (ri["edge"].as_str(), ri["no_effect"].as_str()),
+        (format!("{price}=smallest").as_str(), "")
+    );
+    let ri = row("ri", "cvar95");
+    assert_eq!((ri[key].as_str(), ri[price].as_str()), ("20", "0.08"));
+    assert_eq!(ri["cvar95"], format!("{:.2}", by_hand(20.0, 0.08, 20.0)));
+    assert_eq!((ri["edge"].as_str(), ri["no_effect"].as_str()), ("", price));
+    // Pay-as-you-go ignores the reservation: lowest at the lowest price, any count.
+    for lowest in ["mean", "cvar95"] {
+        let payg = row("payg", lowest);
+        assert_eq!(payg["point"], "0");
+        assert_eq!(payg["no_effect"], key);
+        assert_eq!(payg["edge"], format!("{price}=smallest"));
+    }
+    // The summary says the same in words, axes named by entry and field.
+    let md = std::fs::read_to_string(out.join("sweep.md")).unwrap();
+    assert!(
+        md.contains("| strategy | lowest | ri count | m payg_hourly | mean | CVaR95 | point |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| ri | CVaR95 | 20 | any | {0:.2} | {0:.2} | 12 |",
+            by_hand(20.0, 0.08, 20.0)
+        )),
+        "{md}"
+    );
+    let warnings = [
+        "payg: the best m payg_hourly by mean and by CVaR95, 0.08, is the smallest value swept: the optimum may lie beyond the grid",
+        "ri: the best m payg_hourly by mean, 0.08, is the smallest value swept: the optimum may lie beyond the grid",
+        "ri3: the best m payg_hourly by mean and by CVaR95, 0.08, is the smallest value swept: the optimum may lie beyond the grid",
+    ];
+    for w in warnings {
+        assert!(md.contains(&format!("- {w}\n")), "{w}\n{md}");
+    }
+    assert_eq!(
+        stderr(&r),
+        warnings
+            .iter()
+            .map(|w| format!("capsim: warning: {w}\n"))
+            .collect::<String>()
+    );
+    // Two axes: the map of the cheapest strategy and a map of each strategy's mean cost, whose
+    // axes say the entry and field rather than the key path.
+    for name in ["sweep-best", "sweep-map-1", "sweep-map-2", "sweep-map-3"] {
+        for ext in ["png", "svg"] {
+            assert!(out.join(format!("{name}.{ext}")).is_file(), "{name}.{ext}");
+        }
+    }
+    let map = std::fs::read_to_string(out.join("sweep-map-2.svg")).unwrap();
+    assert!(
+        map.contains("Mean total of ri at each point") && map.contains("\nri count\n"),
+        "sweep-map-2.svg"
+    );
+    assert!(!map.contains("reserve[0]"), "a raw key path on the map");
+
+    // A grid that stops at 10 reserved: ri's best count by both measures is its largest value.
+    let narrow = write(
+        dir.path(),
+        &(DETERMINISTIC.to_string()
+            + "\n[sweep]\n'strategy[\"ri\"].reserve[0].count' = [0, 5, 10]\n"),
+    );
+    let out = dir.path().join("narrow");
+    let r = sweep(&narrow, &out, &["--quiet"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert_eq!(
+        stderr(&r),
+        "capsim: warning: ri: the best ri count by mean and by CVaR95, 10, is the largest value swept: the optimum may lie beyond the grid\n"
+    );
+    assert!(
+        !out.join("sweep-map-1.svg").exists(),
+        "maps are for two axes"
+    );
+}
+
+#[test]
+fn a_together_axis_sets_its_keys_together_through_shards_and_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    // ri and ri3 share 20 reservations in four splits, at two prices.
+    let scenario = write(
+        dir.path(),
+        &(DETERMINISTIC.to_string()
+            + "\n[sweep]\n'instance_type[\"m\"].payg_hourly' = [\"0.08\", \"0.10\"]\n\n[sweep.together.split]\n'strategy[\"ri\"].reserve[0].count' = [0, 5, 10, 15]\n'strategy[\"ri3\"].reserve[0].count' = { from = 20, to = 5, step = -5 }\n"),
+    );
+    let whole = dir.path().join("whole");
+    let r = sweep(&scenario, &whole, &["--quiet"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let rows = csv_rows(&whole.join("sweep.csv"));
+    // 2 prices x 4 splits, 3 strategies each; the together axis after the plain key.
+    assert_eq!(rows.len(), 2 * 4 * 3);
+    let header = std::fs::read_to_string(whole.join("sweep.csv")).unwrap();
+    assert!(header.starts_with("point,\"instance_type[\"\"m\"\"].payg_hourly\",sweep.together.split,\"strategy[\"\"ri\"\"].reserve[0].count\",\"strategy[\"\"ri3\"\"].reserve[0].count\",strategy,"), "{header}");
+    for (i, chunk) in rows.chunks(3).enumerate() {
+        let (p, v) = (i / 4, i % 4);
+        let (c, c3) = (5 * v, 20 - 5 * v);
+        for r in chunk {
+            assert_eq!(r["point"], i.to_string());
+            assert_eq!(r["sweep.together.split"], (v + 1).to_string());
+            assert_eq!(r["strategy[\"ri\"].reserve[0].count"], c.to_string());
+            assert_eq!(r["strategy[\"ri3\"].reserve[0].count"], c3.to_string());
+        }
+        // The worst trials have the event (20 VMs): each strategy's CVaR95 is that cost.
+        let price = [0.08, 0.10][p];
+        for (r, n) in chunk[1..].iter().zip([c, c3]) {
+            assert_eq!(
+                r["cvar95"],
+                format!("{:.2}", by_hand(n as f64, price, 20.0)),
+                "{i} {}",
+                r["strategy"]
+            );
+        }
+    }
+    // ri's lowest CVaR95 is at the last split (15 reserved), ri3's at the first (20): both on
+    // the edge of the together axis.
+    let md = std::fs::read_to_string(whole.join("sweep.md")).unwrap();
+    for w in [
+        "ri: the best split by CVaR95, value 4 of 4 (ri count = 15, ri3 count = 5), is the last value swept: the optimum may lie beyond the grid",
+        "ri3: the best split by CVaR95, value 1 of 4 (ri count = 0, ri3 count = 20), is the first value swept: the optimum may lie beyond the grid",
+        "m payg_hourly has only two values, so every best value lies on its edge and the grid cannot tell whether the optimum lies beyond it: sweep at least three values to find out",
+    ] {
+        assert!(md.contains(w), "{w}\n{md}");
+    }
+    // Shards and merge give the same files; a resumed shard keeps its points.
+    let shards = dir.path().join("shards");
+    for shard in ["0/3", "1/3", "2/3"] {
+        let r = sweep(
+            &scenario,
+            &shards,
+            &["--shard", shard, "--resume", "--quiet"],
+        );
+        assert!(r.status.success(), "{}", stderr(&r));
+    }
+    let r = capsim().arg("merge").arg(&shards).output().unwrap();
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert_eq!(files(&whole), files(&shards));
+    let point: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(whole.join("points/point-000000.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        point["sweep"]["together"],
+        serde_json::json!([{ "name": "split", "first": 1, "count": 2 }])
+    );
+}
+
+#[test]
+fn each_point_reports_the_swept_strategy_and_the_cheapest() {
+    let dir = tempfile::tempdir().unwrap();
+    // No event: 10 VMs always. ri3 (5 reserved) costs by_hand(5, 0.10, 10) = 576 at every point.
+    let fixed = DETERMINISTIC.replace("probability = 0.3", "probability = 0");
+    let scenario = write(
+        dir.path(),
+        &(fixed.clone() + "\n[sweep]\n'strategy[\"ri\"].reserve[0].count' = [0, 10]\n"),
+    );
+    let r = sweep(&scenario, &dir.path().join("a"), &["--threads", "1"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let lines: Vec<String> = stderr(&r)
+        .lines()
+        .filter(|l| l.starts_with("capsim: point"))
+        .map(|l| l[..l.rfind("; ").unwrap()].to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "capsim: point 0 done (ri count = 0); 1 of 2 this run; ri {:.2} USD mean, cheapest ri3 {:.2} USD mean",
+                by_hand(0.0, 0.10, 10.0),
+                by_hand(5.0, 0.10, 10.0)
+            ),
+            format!(
+                "capsim: point 1 done (ri count = 10); 2 of 2 this run; ri {:.2} USD mean (the cheapest)",
+                by_hand(10.0, 0.10, 10.0)
+            ),
+        ]
+    );
+    // A fleet's size is no strategy's key: the cheapest and pay-as-you-go.
+    let scenario = write(
+        dir.path(),
+        &(fixed + "\n[sweep]\n'fleet[\"web\"].baseline' = [4]\n"),
+    );
+    let r = sweep(&scenario, &dir.path().join("b"), &["--threads", "1"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains(&format!(
+            "capsim: point 0 done (web baseline = 4); 1 of 1 this run; cheapest ri3 {:.2} USD mean, payg {:.2} USD mean; ",
+            by_hand(5.0, 0.10, 4.0),
+            by_hand(0.0, 0.10, 4.0)
+        )),
+        "{}",
+        stderr(&r)
+    );
 }
