@@ -507,17 +507,15 @@ pub(crate) fn build(
 
     let vars = vars::read(&root)?;
     let mut zones: Vec<String> = Vec::new();
-    let fleets = fleet::read(
-        &root,
-        &types,
-        &mut zones,
-        (start, end),
-        &billing,
+    let fleet_cx = fleet::Context {
+        types: &types,
+        window: (start, end),
+        billing: &billing,
+        timezone: &timezone,
+        vars: &vars,
         loader,
-        &vars,
-        &timezone,
-        &missing,
-    )?;
+    };
+    let fleets = fleet::read(&root, &fleet_cx, &mut zones, &missing)?;
     check_grid(&horizon_node, start, end, &fleets)?;
     let cx = strategy::Context {
         types: &types,

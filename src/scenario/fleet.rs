@@ -146,18 +146,37 @@ const FLEET_KEYS: [&str; 12] = [
     "trace",
 ];
 
+/// What the fleets are read against: the sections read before them.
+pub(super) struct Context<'a> {
+    /// The instance types.
+    pub types: &'a [InstanceType],
+    /// The horizon `[start, end)`.
+    pub window: (Instant, Instant),
+    /// The billing rules (the calendar of `at`).
+    pub billing: &'a Billing,
+    /// The zone of the patterns and schedules.
+    pub timezone: &'a time::DemandZone,
+    /// The shared variables.
+    pub vars: &'a [Var],
+    /// Reads trace and lifetime files.
+    pub loader: &'a Loader,
+}
+
 /// Reads the `[[fleet]]` tables; zones are added to `zones` in order of first appearance.
 pub(super) fn read(
     root: &Table<'_>,
-    types: &[InstanceType],
+    cx: &Context<'_>,
     zones: &mut Vec<String>,
-    (start, end): (Instant, Instant),
-    billing: &Billing,
-    loader: &Loader,
-    vars: &[Var],
-    timezone: &time::DemandZone,
     missing: &dyn Fn(&str, &str) -> InputError,
 ) -> Result<Vec<Fleet>, InputError> {
+    let Context {
+        types,
+        window: (start, end),
+        billing,
+        timezone,
+        vars,
+        loader,
+    } = *cx;
     let items = named_items(
         root,
         "fleet",

@@ -434,7 +434,10 @@ fn interruptions_leave_the_earlier_set_or_a_whole_new_one() {
         status.code() == Some(130) || status.code().is_none(),
         "{status:?}"
     );
-    assert!(folder(&out).is_empty(), "{:?}", folder(&out).keys());
+    // Nothing is left, or (when a loaded machine delays the second signal past the writing of
+    // the interrupted run's outputs) that run's whole set: never a part of one.
+    let left: Vec<String> = folder(&out).keys().cloned().collect();
+    assert!(left.is_empty() || left == run_set(), "{left:?}");
 
     // An earlier run's complete set.
     assert!(
