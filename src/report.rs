@@ -2,6 +2,7 @@
 //! (summary, trials, charts, reports), and a sweep's table and charts.
 
 pub mod bill;
+pub mod breakdowns;
 pub mod document;
 pub mod inputs;
 pub mod outputs;
