@@ -116,7 +116,11 @@ impl Attribution {
             .cells
             .iter()
             .map(|c| c.instance_type)
-            .chain(plans.iter().flat_map(|p| p.entries.iter().map(|e| e.instance_type)))
+            .chain(
+                plans
+                    .iter()
+                    .flat_map(|p| p.entries.iter().map(|e| e.instance_type)),
+            )
             .collect();
         types.sort_unstable();
         types.dedup();
@@ -181,7 +185,11 @@ impl Attribution {
         Ok(Attribution {
             types: types.to_vec(),
             entries,
-            cell_type: layout.cells.iter().map(|c| position(c.instance_type)).collect(),
+            cell_type: layout
+                .cells
+                .iter()
+                .map(|c| position(c.instance_type))
+                .collect(),
             type_units: types.iter().map(|&t| s.types[t].units_scaled).collect(),
             pool_purchase: plan.pools.iter().map(|p| p.purchase).collect(),
             subscribed_cell: plan.entries.iter().map(|e| e.subscribed_cell).collect(),
@@ -253,17 +261,19 @@ impl Attribution {
             .iter()
             .zip(&self.type_units)
             .zip(cash.into_iter().zip(amortized))
-            .map(|((&(usage_seconds, carried, covered), &units), (cash, amortized))| {
-                let covered_seconds = ratio(dec(covered)?, Decimal::from(units));
-                Ok(TypeUse {
-                    usage_seconds,
-                    carried_seconds: carried,
-                    covered_unit_seconds: covered,
-                    coverage: ratio(dec(carried)? + covered_seconds, dec(usage_seconds)?),
-                    cash,
-                    amortized,
-                })
-            })
+            .map(
+                |((&(usage_seconds, carried, covered), &units), (cash, amortized))| {
+                    let covered_seconds = ratio(dec(covered)?, Decimal::from(units));
+                    Ok(TypeUse {
+                        usage_seconds,
+                        carried_seconds: carried,
+                        covered_unit_seconds: covered,
+                        coverage: ratio(dec(carried)? + covered_seconds, dec(usage_seconds)?),
+                        cash,
+                        amortized,
+                    })
+                },
+            )
             .collect::<Result<Vec<_>, Overflow>>()?;
         Ok(Attributed { entries, types })
     }
@@ -366,8 +376,8 @@ mod tests {
         let a = d("123456789012") / d("7");
         let b = d("0.1") / d("7");
         let c = d("987654321") / d("13");
-        let t = (d("123456789012") * d("13") * d("10") + d("13") + d("987654321") * d("70"))
-            / d("910");
+        let t =
+            (d("123456789012") * d("13") * d("10") + d("13") + d("987654321") * d("70")) / d("910");
         let out = add_up_to(t, &[a, b, c]).unwrap();
         assert_eq!(total(&out), t);
         assert_eq!(out.iter().rev().copied().sum::<Decimal>(), t);
@@ -375,7 +385,10 @@ mod tests {
 
     #[test]
     fn no_parts_cannot_make_a_total() {
-        assert_eq!(add_up_to(Decimal::ZERO, &[]).unwrap(), Vec::<Decimal>::new());
+        assert_eq!(
+            add_up_to(Decimal::ZERO, &[]).unwrap(),
+            Vec::<Decimal>::new()
+        );
         assert_eq!(add_up_to(d("1"), &[]), Err(Overflow));
     }
 }

@@ -80,10 +80,7 @@ impl Breakdowns {
                 entry: e.entry.clone(),
                 kind: kind_name(e.kind).to_string(),
                 instance_type: s.types[e.instance_type].name.clone(),
-                utilization_mean: mean(
-                    samples.entry_utilization.get(i).copied().unwrap_or(0.0),
-                    n,
-                ),
+                utilization_mean: mean(samples.entry_utilization.get(i).copied().unwrap_or(0.0), n),
                 cash: e.cash,
                 amortized: e.amortized,
             })
@@ -454,7 +451,10 @@ pub fn bill_text(engine: &Engine<'_>, p: usize, name: &str, a: &Attributed) -> S
             t.row([
                 e.entry.clone(),
                 s.types[e.instance_type].name.clone(),
-                format!("{} {unit}", crate::money::display_grouped(hours(e.capacity), 1)),
+                format!(
+                    "{} {unit}",
+                    crate::money::display_grouped(hours(e.capacity), 1)
+                ),
                 format!("{} {unit}", crate::money::display_grouped(hours(u.used), 1)),
                 exact_percent(u.utilization),
                 display_cents(e.amortized),

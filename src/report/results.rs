@@ -202,13 +202,7 @@ impl RunStats {
                     break_even_month,
                     cash_flow_monthly,
                     reservations: entries(plan),
-                    breakdowns: Some(Breakdowns::new(
-                        engine,
-                        i,
-                        s,
-                        n,
-                        mean_exact(s.cash_sum, n),
-                    )),
+                    breakdowns: Some(Breakdowns::new(engine, i, s, n, mean_exact(s.cash_sum, n))),
                 }
             })
             .collect();

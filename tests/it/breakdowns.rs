@@ -76,7 +76,14 @@ fn the_hand_example_splits_by_entry_and_by_type() {
     assert_eq!(bill.strategy, "mixed");
     let info = &engine.attributions[1].entries;
     let expect_entries = [
-        ("reserve[0]", "m.large", 1_036_800u64, 968_400u64, "11.52", "11.52"),
+        (
+            "reserve[0]",
+            "m.large",
+            1_036_800u64,
+            968_400u64,
+            "11.52",
+            "11.52",
+        ),
         ("reserve[1]", "m.large", 428_400, 385_200, "4.775", "4.4625"),
         ("subscribe[0]", "c.small", 192_600, 94_200, "74.4", "5.35"),
         ("subscribe[1]", "m.large", 91_800, 37_800, "62", "2.125"),
@@ -109,7 +116,10 @@ fn the_hand_example_splits_by_entry_and_by_type() {
         assert_eq!(t.cash, d(cash), "{}", types[i]);
         assert_eq!(t.amortized, d(amortized), "{}", types[i]);
     }
-    assert_eq!(mixed.types.iter().map(|t| t.cash).sum::<Decimal>(), bill.cash_total);
+    assert_eq!(
+        mixed.types.iter().map(|t| t.cash).sum::<Decimal>(),
+        bill.cash_total
+    );
     assert_eq!(
         mixed.types.iter().map(|t| t.amortized).sum::<Decimal>(),
         bill.amortized_total
@@ -255,13 +265,22 @@ fn two_types_with_one_entry_each() {
     assert_eq!(a.entries[0].utilization, Decimal::ONE);
     assert_eq!(a.entries[1].utilization, d("2") / d("3"));
     assert_eq!((entries[0].cash, entries[0].amortized), (d("876"), d("24")));
-    assert_eq!((entries[1].cash, entries[1].amortized), (d("216"), d("216")));
+    assert_eq!(
+        (entries[1].cash, entries[1].amortized),
+        (d("216"), d("216"))
+    );
     assert_eq!(a.types[0].coverage, d("2") / d("3"));
     assert_eq!(a.types[1].coverage, Decimal::ONE);
     assert_eq!((a.types[0].cash, a.types[0].amortized), (d("900"), d("48")));
-    assert_eq!((a.types[1].cash, a.types[1].amortized), (d("220.8"), d("220.8")));
+    assert_eq!(
+        (a.types[1].cash, a.types[1].amortized),
+        (d("220.8"), d("220.8"))
+    );
     let (_, payg) = &out[0];
-    assert_eq!((payg.types[0].cash, payg.types[1].cash), (d("72"), d("244.8")));
+    assert_eq!(
+        (payg.types[0].cash, payg.types[1].cash),
+        (d("72"), d("244.8"))
+    );
 
     // A run of the same: always-on fleets make every trial alike, so the means are the
     // figures above, and the types' means add up to the strategy's.
@@ -361,5 +380,8 @@ fn summary_json_carries_breakdowns() {
     assert_eq!(b["instance_types"][1]["cash_mean"], "220.8");
     assert_eq!(b["instance_types"][0]["amortized_mean"], "48");
     let back: RunStats = serde_json::from_str(&text).unwrap();
-    assert_eq!(back.strategies[1].breakdowns, stats.strategies[1].breakdowns);
+    assert_eq!(
+        back.strategies[1].breakdowns,
+        stats.strategies[1].breakdowns
+    );
 }

@@ -1,10 +1,10 @@
 //! Invariants of the matching core on random traces and random strategies.
 
-use capsim::billing::usage_charges;
 use capsim::attribution::EntryKind;
+use capsim::billing::usage_charges;
 use capsim::charge::{Charge, Component, Horizon, Target};
-use capsim::purchase::Purchase;
 use capsim::engine::Engine;
+use capsim::purchase::Purchase;
 use capsim::report::bill::HourRows;
 use capsim::scenario::Scenario;
 use proptest::prelude::*;
