@@ -55,6 +55,8 @@ pub struct EntryInfo {
 /// of the charges that do not depend on the fleet.
 #[derive(Clone, Debug)]
 pub struct Attribution {
+    /// The plan's name.
+    pub plan: String,
     /// The instance types figures are given for (scenario indices, in the scenario's order):
     /// those some fleet runs and those some strategy of the engine buys.
     pub types: Vec<usize>,
@@ -183,6 +185,7 @@ impl Attribution {
             })
             .collect::<Result<Vec<_>, Overflow>>()?;
         Ok(Attribution {
+            plan: plan.name.clone(),
             types: types.to_vec(),
             entries,
             cell_type: layout
@@ -195,6 +198,13 @@ impl Attribution {
             subscribed_cell: plan.entries.iter().map(|e| e.subscribed_cell).collect(),
             fixed,
         })
+    }
+
+    /// True when this was prepared from `plan` (same name and purchases).
+    pub fn is_of(&self, plan: &Plan) -> bool {
+        self.plan == plan.name
+            && self.entries.len() == plan.entries.len()
+            && self.pool_purchase.len() == plan.pools.len()
     }
 
     /// The breakdowns of `bill`, the plan's bill on a trial's matching `m`.

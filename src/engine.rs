@@ -370,7 +370,23 @@ impl<'s> Engine<'s> {
     /// Plan `p`'s breakdowns per entry and per instance type, after [`Engine::bill`] gave
     /// `bill` on the workspace's usage.
     pub fn attribute(&self, p: usize, ws: &Workspace, bill: &Bill) -> Result<Attributed, Overflow> {
-        self.attributions[p].of_trial(&self.layout, &self.prices, &ws.usage, &ws.matched, bill)
+        let plan = &self.plans[p];
+        let of_trial =
+            |a: &Attribution| a.of_trial(&self.layout, &self.prices, &ws.usage, &ws.matched, bill);
+        match self.attributions.get(p) {
+            Some(a) if a.is_of(plan) => of_trial(a),
+            // Plans replaced after the engine was built (a recommendation's batches) are
+            // prepared on the spot.
+            _ => {
+                let types = Attribution::types_of(&self.layout, std::slice::from_ref(plan));
+                of_trial(&Attribution::new(
+                    self.scenario,
+                    &self.layout,
+                    plan,
+                    &types,
+                )?)
+            }
+        }
     }
 
     /// Plan `p`'s cash timeline after [`Engine::match_plan`] or [`Engine::bill`].

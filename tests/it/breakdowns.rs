@@ -385,3 +385,19 @@ fn summary_json_carries_breakdowns() {
         stats.strategies[1].breakdowns
     );
 }
+
+/// Plans put into an engine after it was built (as a recommendation's batches are) are broken
+/// down as their own, not as the plans the engine was built with.
+#[test]
+fn replaced_plans_are_broken_down_as_themselves() {
+    let s = load(&repo_file("tests/data/hand/multiday.toml"));
+    let (_, expected) = attributed(&s);
+    let mut engine = Engine::new(&s).unwrap();
+    engine.plans.swap(1, 2);
+    let mut ws = engine.workspace();
+    engine.fill(s.seed, 0, &mut ws).unwrap();
+    let bill = engine.bill(1, &mut ws).unwrap();
+    assert_eq!(bill.strategy, "flex-none");
+    let a = engine.attribute(1, &ws, &bill).unwrap();
+    assert_eq!(a, expected[2].1);
+}
