@@ -74,7 +74,7 @@ pub fn pool_prices(s: &Scenario, layout: &Layout) -> Vec<PoolPrices> {
 
 /// What a trial's matching left each pool to pay in bill period `b`.
 #[inline]
-fn pool_use(layout: &Layout, usage: &Usage, m: &Matched, b: usize, c: usize) -> PoolUse {
+pub(crate) fn pool_use(layout: &Layout, usage: &Usage, m: &Matched, b: usize, c: usize) -> PoolUse {
     let k = b * layout.cells.len() + c;
     let uncarried = u128::from(m.uncarried_seconds[k]);
     PoolUse {

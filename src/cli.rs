@@ -458,12 +458,18 @@ fn bill(args: &BillArgs) -> Result<()> {
                 engine.match_plan(p, &mut ws, &mut rows);
                 rows
             });
+            let bill = engine
+                .bill(p, &mut ws)
+                .map_err(|e| engine.overflow(args.trial, p, e))?;
+            let attributed = engine
+                .attribute(p, &ws, &bill)
+                .map_err(|e| engine.overflow(args.trial, p, e))?;
             Ok(StrategyBill {
-                bill: engine
-                    .bill(p, &mut ws)
-                    .map_err(|e| engine.overflow(args.trial, p, e))?,
+                bill,
                 events: engine.plans[p].events.clone(),
                 hours,
+                plan: p,
+                attributed,
             })
         })
         .collect::<Result<_>>()?;

@@ -1,5 +1,6 @@
 //! One trial of a scenario: its fleet, its usage, and every strategy's bill on that same fleet.
 
+use crate::attribution::{Attributed, Attribution};
 use crate::billing::{self, Bill, CashFlow};
 use crate::charge::{ChargeKind, ExactSum, Horizon, Overflow, PoolPrices};
 use crate::error::{Error, ErrorKind, InputError};
@@ -24,6 +25,8 @@ pub struct Engine<'s> {
     pub plans: Vec<Plan>,
     /// The prices of each cell.
     pub prices: Vec<PoolPrices>,
+    /// Per plan, who its charges and cells belong to (for the breakdowns).
+    pub attributions: Vec<Attribution>,
     /// Per cell, the most VM-seconds an hour may hold (see [`Engine::fill`]).
     pub cell_limits: Vec<u64>,
     /// Builds each trial's fleet.
@@ -86,7 +89,20 @@ impl<'s> Engine<'s> {
             }
             plans.push(plan);
         }
+        let types = Attribution::types_of(&layout, &plans);
+        let attributions = plans
+            .iter()
+            .map(|plan| {
+                Attribution::new(scenario, &layout, plan, &types).map_err(|e| {
+                    Error::Input(InputError::file(
+                        &scenario.file,
+                        format!("strategy \"{}\": {}", plan.name, LayoutError::Overflow(e)),
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         Ok(Engine {
+            attributions,
             scenario,
             generator: Generator::new(scenario),
             prices: billing::pool_prices(scenario, &layout),
@@ -352,6 +368,28 @@ impl<'s> Engine<'s> {
             &ws.matched,
             on_bill_period,
         )
+    }
+
+    /// Plan `p`'s breakdowns per entry and per instance type, after [`Engine::bill`] gave
+    /// `bill` on the workspace's usage.
+    pub fn attribute(&self, p: usize, ws: &Workspace, bill: &Bill) -> Result<Attributed, Overflow> {
+        let plan = &self.plans[p];
+        let of_trial =
+            |a: &Attribution| a.of_trial(&self.layout, &self.prices, &ws.usage, &ws.matched, bill);
+        match self.attributions.get(p) {
+            Some(a) if a.is_of(plan) => of_trial(a),
+            // Plans replaced after the engine was built (a recommendation's batches) are
+            // prepared on the spot.
+            _ => {
+                let types = Attribution::types_of(&self.layout, std::slice::from_ref(plan));
+                of_trial(&Attribution::new(
+                    self.scenario,
+                    &self.layout,
+                    plan,
+                    &types,
+                )?)
+            }
+        }
     }
 
     /// Plan `p`'s cash timeline after [`Engine::match_plan`] or [`Engine::bill`].

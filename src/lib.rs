@@ -6,6 +6,7 @@
 //! each choice costs.
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod attribution;
 pub mod billing;
 pub mod charge;
 pub mod cli;

@@ -2,6 +2,7 @@
 //! (seed, k), every strategy is billed on that same fleet, and results come back in trial order
 //! whatever the number of threads, so every sum and every file is bit-identical.
 
+use crate::attribution::Attributed;
 use crate::billing::{Bill, discount};
 use crate::charge::{Breakdown, Horizon, Overflow};
 use crate::engine::{Engine, Workspace};
@@ -42,6 +43,8 @@ pub struct Outcome {
     pub npv: f64,
     /// Cash paid by the end of each month of [`CashMonths`] (cumulative).
     pub cumulative_cash: Vec<f64>,
+    /// Utilisation, coverage and cost per entry and per instance type.
+    pub attributed: Attributed,
 }
 
 /// Every strategy's result in one trial (`payg` first).
@@ -186,6 +189,9 @@ impl<'e, 's> Runner<'e, 's> {
                     npv += amount * factor;
                 })
                 .map_err(|e| engine.overflow(trial, p, e))?;
+            let attributed = engine
+                .attribute(p, ws, &bill)
+                .map_err(|e| engine.overflow(trial, p, e))?;
             let mut total = 0.0;
             let cumulative_cash = by_month
                 .iter()
@@ -198,6 +204,7 @@ impl<'e, 's> Runner<'e, 's> {
                 bill,
                 npv,
                 cumulative_cash,
+                attributed,
             });
         }
         Ok(TrialResult {
@@ -392,6 +399,21 @@ pub struct StrategySamples {
     pub(crate) regret: f64,
     pub(crate) cheapest: f64,
     pub(crate) saving_trials: u64,
+    /// Sum over the trials of `amortized_total`, exact.
+    pub(crate) amortized_sum: Decimal,
+    /// Per entry, the sum over the trials of its utilisation.
+    pub(crate) entry_utilization: Vec<f64>,
+    /// Per instance type of the engine's attributions: sums over the trials of its coverage,
+    /// its cash and its amortized cost.
+    pub(crate) type_sums: Vec<TypeSums>,
+}
+
+/// Sums over the trials of one instance type's figures (memory does not grow with the trials).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TypeSums {
+    pub(crate) coverage: f64,
+    pub(crate) cash: Decimal,
+    pub(crate) amortized: Decimal,
 }
 
 /// The samples of every strategy (`payg` first), filled trial by trial in trial order.
@@ -464,6 +486,18 @@ impl Samples {
                 *sum = sum.checked_add(v).ok_or(Overflow)?;
             }
             s.cumulative_cash.extend_from_slice(&o.cumulative_cash);
+            s.amortized_sum = s.amortized_sum.checked_add(*total).ok_or(Overflow)?;
+            let a = &o.attributed;
+            s.entry_utilization.resize(a.entries.len(), 0.0);
+            for (sum, e) in s.entry_utilization.iter_mut().zip(&a.entries) {
+                *sum += f(e.utilization);
+            }
+            s.type_sums.resize(a.types.len(), TypeSums::default());
+            for (sum, t) in s.type_sums.iter_mut().zip(&a.types) {
+                sum.coverage += f(t.coverage);
+                sum.cash = sum.cash.checked_add(t.cash).ok_or(Overflow)?;
+                sum.amortized = sum.amortized.checked_add(t.amortized).ok_or(Overflow)?;
+            }
         }
         Ok(())
     }
@@ -500,6 +534,7 @@ mod tests {
                 bill: bill(v),
                 npv: 0.0,
                 cumulative_cash: Vec::new(),
+                attributed: Attributed::default(),
             }],
             draws: Default::default(),
         }

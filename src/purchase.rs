@@ -177,6 +177,13 @@ pub struct EntrySummary {
     pub effective_hourly_rate: Option<Decimal>,
     /// Scaled unit-seconds reserved inside the horizon (reservations), for utilisation.
     pub reserved_unit_seconds: u128,
+    /// Instance-seconds subscribed inside the horizon (subscriptions), for utilisation.
+    pub subscribed_seconds: u128,
+    /// The cell whose subscribed instances it adds to (subscriptions whose type and zone some
+    /// fleet runs in).
+    pub subscribed_cell: Option<usize>,
+    /// The instance type bought: its charges count against it, even when size-flexible.
+    pub instance_type: usize,
 }
 
 /// Hourly fees a purchase accrues over one period, settled into charges by the profile's

@@ -2,6 +2,7 @@
 //! (summary, trials, charts, reports), and a sweep's table and charts.
 
 pub mod bill;
+pub mod breakdowns;
 pub mod demand;
 pub mod demand_plot;
 pub mod document;

@@ -140,6 +140,9 @@ impl Kind for Reservation {
                 (r.upfront + r.hourly * hours) / hours
             }),
             reserved_unit_seconds: reserved,
+            subscribed_seconds: 0,
+            subscribed_cell: None,
+            instance_type: r.instance_type,
         });
         let per_second = u64::from(r.count).checked_mul(units).ok_or(Overflow)?;
         let mut capacity = vec![0u64; layout.hours];

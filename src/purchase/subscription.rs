@@ -117,6 +117,9 @@ impl Kind for Subscription {
                 .first()
                 .map(|p| sub.fee / (Decimal::from(p.seconds()) / Decimal::from(HOUR))),
             reserved_unit_seconds: 0,
+            subscribed_seconds: subscribed,
+            subscribed_cell: layout.cell(sub.instance_type, sub.zone),
+            instance_type: sub.instance_type,
         });
         if let Some(cell) = layout.cell(sub.instance_type, sub.zone) {
             for p in &periods {

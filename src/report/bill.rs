@@ -1,6 +1,8 @@
 //! `capsim bill`: one trial's itemised bills as JSON or as a readable table (docs/spec.md, section 1).
 
+use super::breakdowns::{BillEntryJson, BillTypeJson, bill_entries, bill_text, bill_types};
 use super::table::Table;
+use crate::attribution::Attributed;
 use crate::billing::Bill;
 use crate::charge::{Breakdown, ChargeKind, ExactSum, PoolUse};
 use crate::engine::Engine;
@@ -34,6 +36,10 @@ pub struct StrategyBill {
     pub events: Vec<Event>,
     /// Its hours, with `--hourly`.
     pub hours: Option<HourRows>,
+    /// Its plan's position in the engine.
+    pub plan: usize,
+    /// Its utilisation, coverage and cost per entry and per instance type.
+    pub attributed: Attributed,
 }
 
 #[derive(Serialize)]
@@ -70,6 +76,8 @@ struct StrategyJson<'a> {
     utilization: String,
     subscription_utilization: String,
     coverage: String,
+    entries: Vec<BillEntryJson<'a>>,
+    instance_types: Vec<BillTypeJson<'a>>,
     events: Vec<EventJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hours: Option<Vec<HourJson<'a>>>,
@@ -147,6 +155,8 @@ pub fn json(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
                 utilization: json_string(b.bill.utilization),
                 subscription_utilization: json_string(b.bill.subscription_utilization),
                 coverage: json_string(b.bill.coverage),
+                entries: bill_entries(engine, b.plan, &b.attributed),
+                instance_types: bill_types(engine, b.plan, &b.attributed),
                 events: b
                     .events
                     .iter()
@@ -236,6 +246,9 @@ pub fn text(engine: &Engine<'_>, trial: u64, bills: &[StrategyBill]) -> String {
     }
     out.push_str(&t.render());
     out.push_str("\namortized_total spreads prepaid amounts over their active time (the headline); cash_total is what is paid within the horizon.\n");
+    for b in bills {
+        out.push_str(&bill_text(engine, b.plan, &b.bill.strategy, &b.attributed));
+    }
     for b in bills {
         if !b.events.is_empty() {
             out.push_str(&format!("\nEvents of {}:\n", b.bill.strategy));

@@ -4,6 +4,7 @@
 //! enough to tell the two cheapest strategies apart. `summary.json`, the report, the charts and
 //! `sweep.csv` are views of [`RunStats`].
 
+use super::breakdowns::Breakdowns;
 use crate::charge::Breakdown;
 use crate::engine::Engine;
 use crate::montecarlo::Samples;
@@ -83,6 +84,9 @@ pub struct StrategyStats {
     pub cash_flow_monthly: Vec<MonthCash>,
     /// Effective rates of its entries.
     pub reservations: Vec<EntryRate>,
+    /// Utilisation, coverage and cost per entry and per instance type (absent from the point
+    /// files of older sweeps).
+    pub breakdowns: Option<Breakdowns>,
 }
 
 /// Whether the trials tell the two cheapest strategies apart.
@@ -333,6 +337,7 @@ impl RunStats {
                     break_even_month,
                     cash_flow_monthly,
                     reservations: entries(plan),
+                    breakdowns: Some(Breakdowns::new(engine, i, s, n, mean_exact(s.cash_sum, n))),
                 }
             })
             .collect();
@@ -370,7 +375,7 @@ pub fn by_cost(a: (f64, f64), b: (f64, f64)) -> std::cmp::Ordering {
     a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1))
 }
 
-fn mean_exact(sum: Decimal, n: usize) -> Decimal {
+pub(super) fn mean_exact(sum: Decimal, n: usize) -> Decimal {
     if n == 0 {
         Decimal::ZERO
     } else {

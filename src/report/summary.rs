@@ -2,6 +2,7 @@
 //! [`RunStats`]. The JSON form keeps exact means as exact decimals and gives what is computed
 //! in `f64` to the cent; a sweep's point files hold it too, and read back into [`RunStats`].
 
+use super::breakdowns::{Breakdowns, BreakdownsJson};
 use super::results::{
     Conditional, ConditionalStrategy, Enough, EntryRate, MonthCash, RunStats, Savings,
     StrategyStats,
@@ -144,6 +145,9 @@ pub struct StrategyJson {
     pub cash_flow_monthly: Vec<MonthJson>,
     /// Effective rates of its entries.
     pub reservations: Vec<EntryJson>,
+    /// Utilisation, coverage and cost per entry and per instance type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdowns: Option<BreakdownsJson>,
 }
 
 /// Whether the trials tell the two cheapest strategies apart.
@@ -308,6 +312,7 @@ impl From<&RunStats> for SummaryJson {
                                 effective_hourly_rate: e.effective_hourly_rate.map(json_string),
                             })
                             .collect(),
+                        breakdowns: s.breakdowns.as_ref().map(BreakdownsJson::from),
                     }
                 })
                 .collect(),
@@ -502,7 +507,13 @@ fn strategy_stats(s: StrategyJson, n: usize) -> Result<StrategyStats, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
+    let breakdowns = s
+        .breakdowns
+        .map(Breakdowns::try_from)
+        .transpose()
+        .map_err(|m| format!("breakdowns.{m}"))?;
     Ok(StrategyStats {
+        breakdowns,
         total,
         breakdown_mean,
         cash_total_mean: exact(&s.cash_total_mean).map_err(at("cash_total_mean"))?,

@@ -386,6 +386,7 @@ pub fn document(view: &RunView<'_, '_>) -> Document {
         ));
         doc.push(t);
     }
+    doc.blocks.extend(super::breakdowns::blocks(summary));
     doc.push(Block::Heading(1, "Charts".to_string()));
     for figure in &view.figures {
         doc.push(Block::Figure(

@@ -1,6 +1,7 @@
 //! capsim's integration tests: one binary, one module per topic.
 
 mod arithmetic;
+mod breakdowns;
 mod cli;
 mod common;
 mod demand;

@@ -1,8 +1,10 @@
 //! Invariants of the matching core on random traces and random strategies.
 
+use capsim::attribution::EntryKind;
 use capsim::billing::usage_charges;
-use capsim::charge::{Charge, Component, Horizon};
+use capsim::charge::{Charge, Component, Horizon, Target};
 use capsim::engine::Engine;
+use capsim::purchase::Purchase;
 use capsim::report::bill::HourRows;
 use capsim::scenario::Scenario;
 use proptest::prelude::*;
@@ -275,6 +277,67 @@ proptest! {
             }
             prop_assert_eq!(after.round_dp(10), bill.obligation_after_horizon.round_dp(10));
             prop_assert_eq!(amortized.round_dp(10), bill.amortized_total.round_dp(10));
+        }
+
+        // Breakdowns: the types' costs add up to the totals exactly, each type's is the sum of
+        // the charges against it (its pools' usage, its entries' purchases), and its coverage
+        // is read from the hour rows.
+        for (p, bill) in bills.iter().enumerate() {
+            let mut rows = HourRows::default();
+            engine.match_plan(p, &mut ws, &mut rows);
+            let a = engine.attribute(p, &ws, bill).unwrap();
+            let at = &engine.attributions[p];
+            prop_assert_eq!(a.types.iter().map(|t| t.cash).sum::<Decimal>(), bill.cash_total);
+            prop_assert_eq!(a.types.iter().map(|t| t.amortized).sum::<Decimal>(), bill.amortized_total);
+            let position = |ty: usize| at.types.iter().position(|&t| t == ty).unwrap();
+            let mut cash = vec![Decimal::ZERO; at.types.len()];
+            let mut amortized = cash.clone();
+            let mut count = |t: usize, c: &Charge| {
+                if c.horizon == Horizon::Inside {
+                    cash[t] += c.amount.value();
+                }
+                amortized[t] += c.amortized.value();
+            };
+            let plan = &engine.plans[p];
+            for c in &plan.charges {
+                if let Target::Purchase { purchase, .. } = c.target {
+                    let ty = match &plan.purchases[purchase] {
+                        Purchase::Reservation(r) => r.spec.instance_type,
+                        Purchase::Subscription(s) => s.spec.instance_type,
+                    };
+                    count(position(ty), c);
+                }
+            }
+            usage_charges(&engine.layout, &engine.prices, &ws.usage, &ws.matched, |_, c| {
+                let Target::Pool { cell } = c.target else { unreachable!("usage charges are a pool's") };
+                count(position(engine.layout.cells[cell].instance_type), &c);
+                Ok(())
+            })
+            .unwrap();
+            let mut seconds = vec![(0u64, 0u64, Decimal::ZERO); at.types.len()];
+            for &(_, c, usage, carried, covered) in &rows.rows {
+                let t = &mut seconds[position(engine.layout.cells[c].instance_type)];
+                t.0 += usage;
+                t.1 += carried;
+                t.2 += Decimal::from(covered) / Decimal::from(engine.layout.units[c]);
+            }
+            for (i, t) in a.types.iter().enumerate() {
+                prop_assert_eq!(t.cash.round_dp(10), cash[i].round_dp(10));
+                prop_assert_eq!(t.amortized.round_dp(10), amortized[i].round_dp(10));
+                let (usage, carried, covered) = seconds[i];
+                prop_assert_eq!(t.usage_seconds, u128::from(usage));
+                let coverage = if usage == 0 { Decimal::ZERO } else { (Decimal::from(carried) + covered) / Decimal::from(usage) };
+                prop_assert_eq!(t.coverage.round_dp(20), coverage.round_dp(20));
+            }
+            // Entries: reservations' use adds up to the strategy's; each is at most its capacity.
+            let used: u128 = a.entries.iter().zip(&at.entries)
+                .filter(|(_, e)| e.kind == EntryKind::Reservation)
+                .map(|(u, _)| u.used)
+                .sum();
+            prop_assert_eq!(Decimal::from(used), bill.used_unit_seconds);
+            for (u, e) in a.entries.iter().zip(&at.entries) {
+                prop_assert!(u.used <= e.capacity, "{}: {} > {}", e.entry, u.used, e.capacity);
+            }
         }
 
         // Adding capacity never raises payg_compute.
