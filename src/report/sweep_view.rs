@@ -370,6 +370,8 @@ mod tests {
             ("scenario.horizon", false),
             ("strategy[1].reserve[0].count", false),
             ("mix", true),
+            ("vars.growth", false),
+            ("vars.migrate.weights", false),
         ];
         assert_eq!(
             axis_labels(axes.iter().copied()),
@@ -379,7 +381,9 @@ mod tests {
                 "m5.large payg_hourly",
                 "scenario horizon",
                 "strategy[1] count",
-                "mix"
+                "mix",
+                "growth",
+                "migrate weights"
             ]
         );
         let alike = [

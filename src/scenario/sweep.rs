@@ -565,9 +565,19 @@ impl Scenario {
 
 /// A key path as a person reads it on a chart or in a table: the entry's name and the field,
 /// `ri-1y count` for `strategy["ri-1y"].reserve[0].count`, `web rate_per_hour` for
-/// `fleet["web"].arrivals.rate_per_hour`; without a named entry, the first key (with its
+/// `fleet["web"].arrivals.rate_per_hour`; a variable by its name, `growth` for `vars.growth`
+/// and `growth high` for `vars.growth.high`; without a named entry, the first key (with its
 /// index) and the field, `scenario horizon`.
 pub fn label(path: &[Segment]) -> String {
+    if let [Segment::Key(root), Segment::Key(name), rest @ ..] = path
+        && root == "vars"
+    {
+        return if rest.is_empty() {
+            name.clone()
+        } else {
+            format!("{name} {}", path_text(rest))
+        };
+    }
     let Some(field_at) = path.iter().rposition(|s| matches!(s, Segment::Key(_))) else {
         return path_text(path);
     };
