@@ -429,6 +429,27 @@ pub struct Samples {
     pub columns: Vec<crate::fleet::DrawColumn>,
     /// Their values, trial after trial (`columns.len()` values each).
     pub draws: Vec<f64>,
+    /// Exact sums over the trials of each value that splits the trials (a choice variable's
+    /// values, an event's outcomes), for the conditional tables.
+    pub splits: Vec<SplitSums>,
+}
+
+/// Exact sums over the trials in which a drawn column took one value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitSums {
+    /// Index into [`Samples::columns`].
+    pub column: usize,
+    /// The value.
+    pub value: f64,
+    /// Trials in which the column took it.
+    pub trials: u64,
+    /// Per strategy, the sum of `amortized_total`.
+    pub totals: Vec<Decimal>,
+    /// Per strategy, the sum of the paired saving against pay-as-you-go.
+    pub savings: Vec<Decimal>,
+    /// Per strategy, the trials in which it is cheapest (ties share, exactly as the
+    /// unconditional table counts them).
+    pub cheapest: Vec<f64>,
 }
 
 impl Samples {
@@ -447,19 +468,57 @@ impl Samples {
                 .collect(),
             columns: crate::fleet::draw_columns(engine.scenario),
             draws: Vec::new(),
+            splits: Vec::new(),
         }
+        .with_splits()
+    }
+
+    /// The sums of every value that splits the trials, empty.
+    fn with_splits(mut self) -> Samples {
+        let plans = self.strategies.len();
+        self.splits = self
+            .columns
+            .iter()
+            .enumerate()
+            .flat_map(|(c, column)| {
+                column.split.iter().flatten().map(move |&value| SplitSums {
+                    column: c,
+                    value,
+                    trials: 0,
+                    totals: vec![Decimal::ZERO; plans],
+                    savings: vec![Decimal::ZERO; plans],
+                    cheapest: vec![0.0; plans],
+                })
+            })
+            .collect();
+        self
     }
 
     /// Adds one trial (trials must come in order for bit-identical sums); fails when an exact
     /// sum over the trials leaves the range of decimals.
     pub fn add(&mut self, t: &TrialResult) -> std::result::Result<(), Overflow> {
         self.n += 1;
+        let width = self.columns.len();
         self.draws
             .extend(self.columns.iter().map(|c| c.value(&t.draws)));
+        let drawn = &self.draws[self.draws.len() - width..];
         let totals: Vec<Decimal> = t.outcomes.iter().map(|o| o.bill.amortized_total).collect();
         let (cheapest, ties) = t.cheapest();
         let ties = ties as f64;
         let payg = totals[0];
+        for split in &mut self.splits {
+            if drawn[split.column] != split.value {
+                continue;
+            }
+            split.trials += 1;
+            for (i, total) in totals.iter().enumerate() {
+                split.totals[i] = split.totals[i].checked_add(*total).ok_or(Overflow)?;
+                split.savings[i] = split.savings[i].checked_add(payg - total).ok_or(Overflow)?;
+                if *total == cheapest {
+                    split.cheapest[i] += 1.0 / ties;
+                }
+            }
+        }
         for ((s, o), total) in self.strategies.iter_mut().zip(&t.outcomes).zip(&totals) {
             let b = &o.bill;
             let f = |d: Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
@@ -548,6 +607,7 @@ mod tests {
             strategies: vec![StrategySamples::default()],
             columns: Vec::new(),
             draws: Vec::new(),
+            splits: Vec::new(),
         };
         // Two trials of 4e28 each: the exact sum, 8e28, is past the 7.9e28 of a decimal.
         let big = Decimal::from_str_exact("40000000000000000000000000000").unwrap();

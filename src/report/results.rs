@@ -192,72 +192,57 @@ impl Conditional {
     }
 }
 
-/// The conditional tables of every column that splits the trials, value by value.
+/// The conditional tables of every value that splits the trials: means and shares from the
+/// exact sums, quantiles from the trials' totals.
 fn conditionals(samples: &Samples) -> Vec<Conditional> {
     let n = samples.n;
     let width = samples.columns.len();
-    let mut out = Vec::new();
-    for (c, column) in samples.columns.iter().enumerate() {
-        let Some(values) = &column.split else {
-            continue;
-        };
-        for &value in values {
+    samples
+        .splits
+        .iter()
+        .map(|split| {
             let trials: Vec<usize> = (0..n)
-                .filter(|&k| samples.draws[k * width + c] == value)
+                .filter(|&k| samples.draws[k * width + split.column] == split.value)
                 .collect();
-            out.push(Conditional {
-                column: column.name.clone(),
-                value,
+            Conditional {
+                column: samples.columns[split.column].name.clone(),
+                value: split.value,
                 trials: trials.len(),
                 share: ratio(trials.len() as f64, n),
                 strategies: if trials.is_empty() {
                     Vec::new()
                 } else {
-                    conditional_strategies(samples, &trials)
+                    conditional_strategies(samples, split, &trials)
                 },
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
-/// The strategies on the trials `trials` (not empty).
-fn conditional_strategies(samples: &Samples, trials: &[usize]) -> Vec<ConditionalStrategy> {
+/// The strategies on the trials `trials` (not empty) of one split.
+fn conditional_strategies(
+    samples: &Samples,
+    split: &crate::montecarlo::SplitSums,
+    trials: &[usize],
+) -> Vec<ConditionalStrategy> {
     let pick = |v: &[f64]| -> Vec<f64> { trials.iter().map(|&k| v[k]).collect() };
-    let mut cheapest = vec![0.0; samples.strategies.len()];
-    for &k in trials {
-        let low = samples
-            .strategies
-            .iter()
-            .map(|s| s.total[k])
-            .fold(f64::INFINITY, f64::min);
-        let ties = samples
-            .strategies
-            .iter()
-            .filter(|s| s.total[k] == low)
-            .count();
-        for (share, s) in cheapest.iter_mut().zip(&samples.strategies) {
-            if s.total[k] == low {
-                *share += 1.0 / ties as f64;
-            }
-        }
-    }
-    let payg_mean = stats::mean(&pick(&samples.strategies[0].total));
+    let f = |d: Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
+    let payg_sum = split.totals[0];
     samples
         .strategies
         .iter()
-        .zip(cheapest)
-        .map(|(s, cheapest)| {
+        .enumerate()
+        .map(|(i, s)| {
             let total = stats::sorted(&pick(&s.total));
-            let mean = stats::mean(&total);
             ConditionalStrategy {
                 name: s.name.clone(),
-                mean,
+                mean: f(mean_exact(split.totals[i], trials.len())),
                 p95: stats::quantile_sorted(&total, 0.95),
                 cvar95: stats::cvar95_sorted(&total),
                 npv_mean: stats::mean(&pick(&s.npv)),
-                savings_percent: (payg_mean > 0.0).then(|| 100.0 * (payg_mean - mean) / payg_mean),
-                p_cheapest: cheapest / trials.len() as f64,
+                savings_percent: (payg_sum > Decimal::ZERO)
+                    .then(|| 100.0 * f(split.savings[i] / payg_sum)),
+                p_cheapest: split.cheapest[i] / trials.len() as f64,
             }
         })
         .collect()

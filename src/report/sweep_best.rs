@@ -111,6 +111,15 @@ pub struct Best {
 }
 
 /// True when every value of every key of axis `k` is a number.
+/// True when axis `k` sweeps a purchase (a key under `strategy`): a decision, whose best value
+/// on the grid's edge may mean a better one lies beyond. An axis of the fleet or the prices is
+/// a what-if: its cheapest value is no optimum to look beyond.
+fn decision(view: &SweepView, k: usize) -> bool {
+    view.keys[view.axes[k].keys.clone()]
+        .iter()
+        .any(|key| key.starts_with("strategy"))
+}
+
 fn numeric(view: &SweepView, k: usize) -> bool {
     (0..view.axes[k].size).all(|v| view.key_values(k, v).iter().all(|x| x.numeric().is_some()))
 }
@@ -119,13 +128,18 @@ impl Best {
     /// The best points of `view`.
     pub fn of(view: &SweepView) -> Best {
         let strategies = view.names().len();
-        let figure = |p: usize, s: usize, m: Measure| m.of(&view.points[p].stats.strategies[s]);
+        // The measure, then the mean NPV: equal totals (an all-upfront and a monthly purchase of
+        // one price) go to the one that pays later, as a run's verdict ranks them.
+        let figure = |p: usize, s: usize, m: Measure| {
+            let st = &view.points[p].stats.strategies[s];
+            (m.of(st), st.npv_mean)
+        };
         let mut optima = Vec::new();
         for s in 0..strategies {
             for m in Measure::ALL {
                 let mut point = 0;
                 for p in 1..view.points.len() {
-                    if figure(p, s, m) < figure(point, s, m) {
+                    if super::results::by_cost(figure(p, s, m), figure(point, s, m)).is_lt() {
                         point = p;
                     }
                 }
@@ -141,7 +155,7 @@ impl Best {
                         if axis.size >= 2 && (0..axis.size).all(|v| along(v) == along(at[k])) {
                             return Place::NoEffect;
                         }
-                        if axis.size < 3 || !numeric(view, k) {
+                        if axis.size < 3 || !numeric(view, k) || !decision(view, k) {
                             return Place::Inside;
                         }
                         if axis.together {
@@ -172,7 +186,7 @@ impl Best {
             }
         }
         let two_values = (0..view.axes.len())
-            .filter(|&k| view.axes[k].size == 2 && numeric(view, k))
+            .filter(|&k| view.axes[k].size == 2 && numeric(view, k) && decision(view, k))
             .collect();
         Best { optima, two_values }
     }
@@ -315,19 +329,20 @@ impl SweepMarkdown {
         let _ = writeln!(out, "\n## Best point of each strategy\n");
         let _ = writeln!(
             out,
-            "For each strategy, the point with the lowest mean total and the point with the lowest CVaR95 (the mean of the worst 5% of trials); among equal figures, the first point in grid order. \"any\": the strategy's figure is the same at every value of that axis, the other axes as at its best point.\n"
+            "For each strategy, the point with the lowest mean total and the point with the lowest CVaR95 (the mean of the worst 5% of trials); among equal figures, the one with the lower mean NPV (the same cost paid later), then the first point in grid order. \"any\": the strategy's figure and NPV are the same at every value of that axis, the other axes as at its best point.\n"
         );
         let mut header = vec!["strategy".to_string(), "lowest".to_string()];
         header.extend(view.axes.iter().map(|a| cell(&a.label)));
         header.extend([
             "mean".to_string(),
             "CVaR95".to_string(),
+            "NPV".to_string(),
             "point".to_string(),
         ]);
         let _ = writeln!(out, "| {} |", header.join(" | "));
         let mut rule = vec!["---", "---"];
         rule.extend(view.axes.iter().map(|_| "---"));
-        rule.extend(["---:", "---:", "---:"]);
+        rule.extend(["---:", "---:", "---:", "---:"]);
         let _ = writeln!(out, "| {} |", rule.join(" | "));
         for o in &best.optima {
             let at = view.coordinates(o.point);
@@ -345,6 +360,7 @@ impl SweepMarkdown {
             row.extend([
                 cents(st.total.mean),
                 cents(st.total.cvar95),
+                cents(st.npv_mean),
                 o.point.to_string(),
             ]);
             let _ = writeln!(out, "| {} |", row.join(" | "));
@@ -354,7 +370,7 @@ impl SweepMarkdown {
         if warnings.is_empty() {
             let _ = writeln!(
                 out,
-                "None: no best value lies on the edge of a numeric axis of three values or more."
+                "None: no best value lies on the edge of a numeric purchase axis of three values or more."
             );
         }
         for w in &warnings {
@@ -420,7 +436,7 @@ impl OptimumCsv {
             }
             header.extend(view.keys[axis.keys.clone()].iter().cloned());
         }
-        header.extend(["mean", "cvar95", "edge", "no_effect"].map(str::to_string));
+        header.extend(["mean", "cvar95", "npv_mean", "edge", "no_effect"].map(str::to_string));
         w.write_record(&header)?;
         for o in &best.optima {
             let at = view.coordinates(o.point);
@@ -448,6 +464,7 @@ impl OptimumCsv {
             row.extend([
                 cents(st.total.mean),
                 cents(st.total.cvar95),
+                cents(st.npv_mean),
                 (0..view.axes.len())
                     .filter(|&k| o.places[k].is_edge())
                     .map(|k| format!("{}={}", column(k), o.places[k].text()))

@@ -351,11 +351,16 @@ impl Chart<SweepView> for CostMap {
         let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let (main, legend) = area.split_horizontally(super::plot::SIZE.0 - 220);
         let mut chart = grid_frame(&main, format!("Mean total of {name} at each point"), g)?;
-        // The first lowest cell in grid order, as the sweep's summary names it.
+        // The lowest cell as the sweep's summary names it: the lower mean NPV among equal
+        // means, then the first in grid order.
+        let key = |c: usize, r: usize| {
+            let st = &g.points[g.point_at(&[c, r])].stats.strategies[s];
+            (st.total.mean, st.npv_mean)
+        };
         let mut best = (0, 0);
         for c in 0..cols {
             for r in 0..rows {
-                if mean(c, r) < mean(best.0, best.1) {
+                if super::results::by_cost(key(c, r), key(best.0, best.1)).is_lt() {
                     best = (c, r);
                 }
             }

@@ -44,10 +44,24 @@ pub fn verdict(summary: &RunStats) -> Vec<String> {
             ),
             None => String::new(),
         };
+        // A strategy that ties another in every trial shares each trial it is cheapest in:
+        // said together, so that a tie does not read as a coin toss.
+        let twin = summary
+            .trials_enough
+            .as_ref()
+            .filter(|e| e.tied && e.best == best.name)
+            .and_then(|e| summary.strategies.iter().find(|s| s.name == e.runner_up));
+        let cheapest = match twin {
+            Some(t) => format!(
+                "cheapest in {} of trials, each shared with {} (the same cost in every trial),",
+                percent(best.p_cheapest + t.p_cheapest),
+                literal(&t.name)
+            ),
+            None => format!("cheapest in {} of trials", percent(best.p_cheapest)),
+        };
         out.push(format!(
-            "**{} is cheapest in {} of trials and saves{share} against pay-as-you-go**: {} {cur} on average over the horizon, in {} of trials.",
+            "**{} is {cheapest} and saves{share} against pay-as-you-go**: {} {cur} on average over the horizon, in {} of trials.",
             literal(&best.name),
-            percent(best.p_cheapest),
             money(sv.mean),
             percent(sv.share_saving)
         ));
@@ -179,11 +193,27 @@ fn conditional_sentence(c: &Conditional, cur: &str) -> String {
     );
     match c.cheapest(0) {
         None => format!("{head} no trial; nothing to compare."),
-        Some(best) => format!(
-            "{head} {} has the lowest mean total, {} {cur}.",
-            literal(&best.name),
-            money(best.mean)
-        ),
+        Some(best) => {
+            let equal: Vec<String> = c
+                .strategies
+                .iter()
+                .filter(|s| s.name != best.name && s.mean == best.mean)
+                .map(|s| literal(&s.name))
+                .collect();
+            let tie = if equal.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (as has {}; named first for its lower or equal net present value)",
+                    equal.join(", ")
+                )
+            };
+            format!(
+                "{head} {} has the lowest mean total, {} {cur}{tie}.",
+                literal(&best.name),
+                money(best.mean)
+            )
+        }
     }
 }
 

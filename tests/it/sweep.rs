@@ -726,10 +726,8 @@ fn a_sweep_names_each_strategys_best_point_and_warns_when_it_lies_on_the_edge() 
     assert_eq!((ri[key].as_str(), ri[price].as_str()), ("10", "0.08"));
     assert_eq!(ri["point"], "6");
     assert_eq!(ri["cvar95"], format!("{:.2}", by_hand(10.0, 0.08, 20.0)));
-    assert_eq!(
-        (ri["edge"].as_str(), ri["no_effect"].as_str()),
-        (format!("{price}=smallest").as_str(), "")
-    );
+    // The price is a what-if, not a purchase: its cheapest value is no edge to warn of.
+    assert_eq!((ri["edge"].as_str(), ri["no_effect"].as_str()), ("", ""));
     let ri = row("ri", "cvar95");
     assert_eq!((ri[key].as_str(), ri[price].as_str()), ("20", "0.08"));
     assert_eq!(ri["cvar95"], format!("{:.2}", by_hand(20.0, 0.08, 20.0)));
@@ -739,36 +737,28 @@ fn a_sweep_names_each_strategys_best_point_and_warns_when_it_lies_on_the_edge() 
         let payg = row("payg", lowest);
         assert_eq!(payg["point"], "0");
         assert_eq!(payg["no_effect"], key);
-        assert_eq!(payg["edge"], format!("{price}=smallest"));
+        assert_eq!(payg["edge"], "");
     }
     // The summary says the same in words, axes named by entry and field.
     let md = std::fs::read_to_string(out.join("sweep.md")).unwrap();
     assert!(
-        md.contains("| strategy | lowest | ri count | m payg_hourly | mean | CVaR95 | point |"),
+        md.contains(
+            "| strategy | lowest | ri count | m payg_hourly | mean | CVaR95 | NPV | point |"
+        ),
         "{md}"
+    );
+    let cvar_row = format!(
+        "| ri | CVaR95 | 20 | any | {0:.2} | {0:.2} | ",
+        by_hand(20.0, 0.08, 20.0)
     );
     assert!(
-        md.contains(&format!(
-            "| ri | CVaR95 | 20 | any | {0:.2} | {0:.2} | 12 |",
-            by_hand(20.0, 0.08, 20.0)
-        )),
+        md.lines()
+            .any(|l| l.starts_with(&cvar_row) && l.ends_with(" | 12 |")),
         "{md}"
     );
-    let warnings = [
-        "payg: the best m payg_hourly by mean and by CVaR95, 0.08, is the smallest value swept: the optimum may lie beyond the grid",
-        "ri: the best m payg_hourly by mean, 0.08, is the smallest value swept: the optimum may lie beyond the grid",
-        "ri3: the best m payg_hourly by mean and by CVaR95, 0.08, is the smallest value swept: the optimum may lie beyond the grid",
-    ];
-    for w in warnings {
-        assert!(md.contains(&format!("- {w}\n")), "{w}\n{md}");
-    }
-    assert_eq!(
-        stderr(&r),
-        warnings
-            .iter()
-            .map(|w| format!("capsim: warning: {w}\n"))
-            .collect::<String>()
-    );
+    // No best count lies on the count axis's edge, and the price axis is no purchase.
+    assert!(md.contains("None: no best value lies on the edge"), "{md}");
+    assert_eq!(stderr(&r), "");
     // Two axes: the map of the cheapest strategy and a map of each strategy's mean cost, whose
     // axes say the entry and field rather than the key path.
     for name in ["sweep-best", "sweep-map-1", "sweep-map-2", "sweep-map-3"] {
@@ -845,10 +835,11 @@ fn a_together_axis_sets_its_keys_together_through_shards_and_merge() {
     for w in [
         "ri: the best split by CVaR95, value 4 of 4 (ri count = 15, ri3 count = 5), is the last value swept: the optimum may lie beyond the grid",
         "ri3: the best split by CVaR95, value 1 of 4 (ri count = 0, ri3 count = 20), is the first value swept: the optimum may lie beyond the grid",
-        "m payg_hourly has only two values, so every best value lies on its edge and the grid cannot tell whether the optimum lies beyond it: sweep at least three values to find out",
     ] {
         assert!(md.contains(w), "{w}\n{md}");
     }
+    // The price axis is a what-if: no line about its two values.
+    assert!(!md.contains("m payg_hourly has only two values"), "{md}");
     // Shards and merge give the same files; a resumed shard keeps its points.
     let shards = dir.path().join("shards");
     for shard in ["0/3", "1/3", "2/3"] {
@@ -918,4 +909,61 @@ fn each_point_reports_the_swept_strategy_and_the_cheapest() {
         "{}",
         stderr(&r)
     );
+}
+
+#[test]
+fn equal_totals_on_a_sweep_go_to_the_lower_npv() {
+    // A 1-year reservation of 1,200 paid all upfront or in 12 monthly instalments of 100 (the
+    // generic profile allows both): the same amortized total at every point, but at a discount
+    // rate of 10% the monthly one pays later, so its NPV is lower and it is the best point,
+    // not "any" and not the first in grid order.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        r#"[scenario]
+name = "npv"
+start = "2026-01-01T00:00:00Z"
+horizon = "1y"
+trials = 5
+discount_rate = 0.10
+
+[[instance_type]]
+name = "m"
+payg_hourly = "0.20"
+[instance_type.reserved.1y]
+all_upfront = "1200"
+
+[[fleet]]
+name = "web"
+instance_type = "m"
+baseline = 1
+
+[[strategy]]
+name = "ri"
+[[strategy.reserve]]
+instance_type = "m"
+count = 1
+term = "1y"
+payment = "all_upfront"
+
+[sweep]
+'strategy["ri"].reserve[0].payment' = ["all_upfront", "monthly"]
+"#,
+    );
+    let out = dir.path().join("out");
+    let r = sweep(&scenario, &out, &["--quiet"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let rows = csv_rows(&out.join("sweep.csv"));
+    let ri: Vec<_> = rows.iter().filter(|r| r["strategy"] == "ri").collect();
+    assert_eq!(ri[0]["mean"], ri[1]["mean"]);
+    let best = csv_rows(&out.join("sweep-optimum.csv"));
+    for lowest in ["mean", "cvar95"] {
+        let row = best
+            .iter()
+            .find(|r| r["strategy"] == "ri" && r["lowest"] == lowest)
+            .unwrap();
+        assert_eq!(row["point"], "1", "{lowest}");
+        assert_eq!(row["strategy[\"ri\"].reserve[0].payment"], "monthly");
+        assert_eq!(row["no_effect"], "");
+    }
 }
