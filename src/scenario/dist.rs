@@ -389,9 +389,23 @@ fn read_reference(
         (low, high) = (low.round(), high.round());
     }
     if !(domain.contains(low) && domain.contains(high)) {
+        let valid = if domain == Domain::Count {
+            let (_, _, most) = domain.bounds();
+            format!(
+                "lies from 0 to {}, rounded to a whole number for a count",
+                super::read::thousands(most as i64)
+            )
+        } else {
+            format!("is {}", domain.describe())
+        };
+        let hint = match vars[index].value.value {
+            ParamValue::Normal { .. } | ParamValue::LogNormal { .. } => {
+                "; a normal or log-normal variable reaches 6 sd (or sigma) from its centre: bound it with a uniform or triangular one, or write the distribution on the key itself, where a draw out of range is drawn again"
+            }
+            _ => "",
+        };
         return Err(node.out_of_range(format!(
-            "a variable whose every value is {} (${name} may take values from {} to {})",
-            domain.describe(),
+            "a variable whose every value {valid}, but ${name} may take values from {} to {}{hint}",
             short(low),
             short(high)
         )));

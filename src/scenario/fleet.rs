@@ -535,7 +535,15 @@ fn read_when(node: &Node<'_>, vars: &[Var]) -> Result<usize, InputError> {
     let text = node.str()?;
     let name = text.strip_prefix('$').unwrap_or(text);
     if let Some(i) = vars.iter().position(|v| v.name == name) {
-        return Ok(i);
+        use super::dist::ParamValue;
+        // A continuous variable is non-zero in nearly every trial: such a `when` would be an
+        // event that always happens, written as if it did not.
+        return match vars[i].value.value {
+            ParamValue::Choice { .. } | ParamValue::Fixed(_) => Ok(i),
+            _ => Err(node.expected(format!(
+                "a choice variable (or a fixed number): when = \"name\" happens where the variable is non-zero, which \"{name}\", a continuous distribution, nearly always is"
+            ))),
+        };
     }
     let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
     let mut message = if names.is_empty() {

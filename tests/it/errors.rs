@@ -109,7 +109,14 @@ fn each_bad_variable_growth_or_schedule_has_one_exact_message() {
             "baseline = 4",
             "baseline = \"$g\"",
             "\n[vars]\ng = { dist = \"uniform\", low = -3, high = 5 }\n",
-            "{file}:24:12: fleet[\"web\"].baseline: found \"$g\", expected a variable whose every value is a whole number from 0 to 10,000,000 ($g may take values from -3 to 5)",
+            "{file}:24:12: fleet[\"web\"].baseline: found \"$g\", expected a variable whose every value lies from 0 to 10,000,000, rounded to a whole number for a count, but $g may take values from -3 to 5",
+        ),
+        (
+            "a normal variable that reaches past a count's range",
+            "baseline = 4",
+            "baseline = \"$n\"",
+            "\n[vars]\nn = { dist = \"normal\", mean = 20, sd = 5 }\n",
+            "{file}:24:12: fleet[\"web\"].baseline: found \"$n\", expected a variable whose every value lies from 0 to 10,000,000, rounded to a whole number for a count, but $n may take values from -10 to 50; a normal or log-normal variable reaches 6 sd (or sigma) from its centre: bound it with a uniform or triangular one, or write the distribution on the key itself, where a draw out of range is drawn again",
         ),
         (
             "a variable in a duration",
@@ -138,6 +145,13 @@ fn each_bad_variable_growth_or_schedule_has_one_exact_message() {
             "mean = \"6h\"\n[[fleet.event]]\nat = \"1d\"\nadd = 1\nwhen = \"migrat\"",
             vars,
             "{file}:33:8: fleet[\"web\"].event[0].when: found \"migrat\", expected a variable of [vars]: \"growth\" or \"migrate\"; did you mean \"migrate\"?",
+        ),
+        (
+            "when naming a continuous variable",
+            "mean = \"6h\"",
+            "mean = \"6h\"\n[[fleet.event]]\nat = \"1d\"\nadd = 1\nwhen = \"growth\"",
+            vars,
+            "{file}:33:8: fleet[\"web\"].event[0].when: found \"growth\", expected a choice variable (or a fixed number): when = \"name\" happens where the variable is non-zero, which \"growth\", a continuous distribution, nearly always is",
         ),
         (
             "grow_baseline = true without arrivals",

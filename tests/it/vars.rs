@@ -4,7 +4,7 @@
 use super::common::{bills, load_text};
 use capsim::engine::Engine;
 use capsim::fleet::{Draws, VmGroup};
-use capsim::scenario::Scenario;
+use capsim::scenario::{FleetKind, Scenario};
 
 const YEAR: f64 = 31_557_600.0;
 
@@ -420,4 +420,42 @@ name = "nothing"
     }
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("If migrate = 1 ("), "{report}");
+}
+
+#[test]
+fn schedules_are_limited_by_the_windows_they_lay_out() {
+    // Over 36,525 days from a UTC midnight, a whole-day schedule of every weekday lays out one
+    // window a day: 36,525. 273 of them make 9,971,325 windows, within the 10,000,000 limit;
+    // the 274th brings 10,007,850. Monday-only schedules lay out a seventh as many: 274 of
+    // them are accepted.
+    let text = |schedules: usize, days: &str| {
+        let mut t = String::from(
+            "[scenario]\nname = \"w\"\nstart = \"2000-01-01T00:00:00Z\"\nhorizon = \"36525d\"\n\n[[instance_type]]\nname = \"m\"\npayg_hourly = \"1\"\n\n[[fleet]]\nname = \"a\"\ninstance_type = \"m\"\n",
+        );
+        for _ in 0..schedules {
+            t.push_str(&format!(
+                "[[fleet.schedule]]\ndays = {days}\nhours = \"00:00-24:00\"\nextra = 1\n"
+            ));
+        }
+        t
+    };
+    let every_day = "[\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]";
+    let (_dir, ok) = load_text("s.toml", &text(273, every_day));
+    let s = ok.unwrap_or_else(|e| panic!("{e}"));
+    let FleetKind::Synthetic(syn) = &s.fleets[0].kind else {
+        panic!("a generated fleet")
+    };
+    assert_eq!(syn.schedules[0].windows.len(), 36_525);
+    let (dir, refused) = load_text("s.toml", &text(274, every_day));
+    // The first schedule starts on line 13, each takes 4 lines: the 274th on 13 + 4 x 273.
+    let line = 13 + 4 * 273;
+    assert_eq!(
+        refused.expect_err("refused").to_string(),
+        format!(
+            "{}:{line}:1: fleet[\"a\"].schedule[273]: found schedules with 10,007,850 windows over the horizon, expected at most 10,000,000 across all fleets",
+            dir.path().join("s.toml").display()
+        )
+    );
+    let (_dir, mondays) = load_text("s.toml", &text(274, "[\"mon\"]"));
+    mondays.unwrap_or_else(|e| panic!("{e}"));
 }
