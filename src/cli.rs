@@ -180,6 +180,10 @@ pub struct BillArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Write the strategy's bill as FOCUS 1.2 Cost and Usage rows to this CSV file (needs
+    /// `--strategy`) instead of printing the bill.
+    #[arg(long, value_name = "FILE.csv")]
+    pub focus: Option<PathBuf>,
 }
 
 /// Parses the command line and runs the command.
@@ -448,8 +452,18 @@ fn bill(args: &BillArgs) -> Result<()> {
             vec![p]
         }
     };
+    if args.focus.is_some() && args.strategy.is_none() {
+        return Err(Error::Usage(
+            "--focus: needs --strategy NAME (a FOCUS file holds one strategy's bill)".to_string(),
+        )
+        .into());
+    }
     let mut ws = engine.workspace();
     engine.fill(args.seed.unwrap_or(s.seed), args.trial, &mut ws)?;
+    if let (Some(path), [p]) = (&args.focus, plans.as_slice()) {
+        let names = report::focus::Names::of_profile(s.billing.profile);
+        return report::focus::write(&engine, &mut ws, args.trial, *p, names, path);
+    }
     let bills: Vec<StrategyBill> = plans
         .into_iter()
         .map(|p| {

@@ -62,6 +62,10 @@ pub trait HourSink {
     /// One hour of one cell: seconds used, carried by subscriptions, and scaled unit-seconds
     /// covered by reservations.
     fn record(&mut self, hour: usize, cell: usize, usage: u64, carried: u64, covered: u64);
+    /// Reservation pool `pool` (in matching order) covered `take` scaled unit-seconds of
+    /// `cell` in `hour`; called before that hour's [`HourSink::record`] calls.
+    #[inline]
+    fn take(&mut self, _hour: usize, _pool: usize, _cell: usize, _take: u64) {}
 }
 
 /// A sink that keeps nothing.
@@ -125,7 +129,7 @@ pub fn run<S: HourSink>(
             for c in 0..nc {
                 remaining[c] = (row[c] - carried[c]) * units[c];
             }
-            for (e, used) in plan.pools.iter().zip(out.entry_used.iter_mut()) {
+            for (pool, (e, used)) in plan.pools.iter().zip(out.entry_used.iter_mut()).enumerate() {
                 let mut capacity = e.capacity[h];
                 if capacity == 0 {
                     continue;
@@ -139,6 +143,9 @@ pub fn run<S: HourSink>(
                     remaining[c] -= take;
                     capacity -= take;
                     *used += u128::from(take);
+                    if S::ENABLED {
+                        sink.take(h, pool, c, take);
+                    }
                     out.covered_unit_seconds[c] += u128::from(take);
                     if capacity == 0 {
                         break;

@@ -6,6 +6,7 @@ pub mod breakdowns;
 pub mod demand;
 pub mod demand_plot;
 pub mod document;
+pub mod focus;
 pub mod inputs;
 pub mod outputs;
 pub mod plot;
