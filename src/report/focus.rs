@@ -168,6 +168,8 @@ struct Commitment {
     unit: &'static str,
     /// The in-horizon (amortized) share of its charges.
     amortized: Decimal,
+    /// Reservations with an hourly fee: the fee per instance-hour and the count.
+    fee: Option<(Decimal, u128)>,
     used_total: u128,
     effective: Carry,
     billed: Running,
@@ -405,6 +407,36 @@ impl<'e> Export<'e> {
         for i in 0..self.active.len() {
             let j = self.active[i];
             let c = &mut self.commitments[j];
+            if let Some((hourly, count)) = c.fee {
+                let secs = c.hour_capacity / c.per_second;
+                if secs > 0 {
+                    let amount = Amount::of(hourly, count * secs, HOUR as u64).map_err(overflow)?;
+                    let billed = decimal(c.billed.add(amount).map_err(overflow)?);
+                    let hours = Decimal::from(count * secs) / Decimal::from(HOUR);
+                    let hours = decimal(hours.round_dp(DIGITS));
+                    let row = Row {
+                        billing,
+                        charge: span,
+                        category: "Purchase",
+                        frequency: "Recurring",
+                        description: format!("hourly fee of {}", c.name),
+                        pricing: "Standard",
+                        pricing_quantity: hours.clone(),
+                        pricing_unit: "Hour",
+                        list_unit_price: decimal(hourly),
+                        list_cost: billed.clone(),
+                        billed,
+                        effective: decimal(Decimal::ZERO),
+                        commitment: Some(j),
+                        commitment_quantity: hours,
+                        resource: c.id.clone(),
+                        resource_type: "Commitment Discount",
+                        ..Row::default()
+                    };
+                    self.w.write(&row, &self.commitments)?;
+                }
+            }
+            let c = &mut self.commitments[j];
             let unused = c.hour_capacity - c.hour_used;
             if unused == 0 {
                 continue;
@@ -610,17 +642,19 @@ fn commitments(engine: &Engine<'_>, p: usize) -> Result<(Vec<Commitment>, Vec<us
         let periods = purchase_periods(engine, purchase);
         amortized.push(vec![ExactSum::default(); periods.len()]);
         for (k, period) in periods.into_iter().enumerate() {
-            let (reservation, cell, per_second, unit_size, unit) = match purchase {
+            let (reservation, cell, per_second, unit_size, unit, fee) = match purchase {
                 Purchase::Reservation(r) => {
                     let r = &r.spec;
                     let units = u128::from(s.types[r.instance_type].units_scaled);
                     let flexible = r.size_flexible;
+                    let fee = (!r.hourly.is_zero()).then_some((r.hourly, u128::from(r.count)));
                     (
                         true,
                         None,
                         units * u128::from(r.count),
                         units * HOUR as u128,
                         if flexible { "Normalized Hour" } else { "Hour" },
+                        fee,
                     )
                 }
                 Purchase::Subscription(sub) => {
@@ -631,6 +665,7 @@ fn commitments(engine: &Engine<'_>, p: usize) -> Result<(Vec<Commitment>, Vec<us
                         u128::from(sub.count),
                         HOUR as u128,
                         "Hour",
+                        None,
                     )
                 }
             };
@@ -648,6 +683,7 @@ fn commitments(engine: &Engine<'_>, p: usize) -> Result<(Vec<Commitment>, Vec<us
                 unit_size,
                 unit,
                 amortized: Decimal::ZERO,
+                fee,
                 used_total: 0,
                 effective: Carry::default(),
                 billed: Running::default(),
@@ -674,20 +710,19 @@ fn purchase_row(x: &mut Export<'_>, ch: &Charge, j: usize) -> Result<()> {
     let zone = x.w.engine.scenario.billing.calendar_zone;
     let c = &mut x.commitments[j];
     let billed = decimal(c.billed.add(ch.amount).map_err(overflow)?);
-    let (frequency, charge, quantity, unit, what) = match ch.kind {
-        ChargeKind::Upfront => ("One-Time", (ch.from, ch.to), ch.quantity, "Instance", "upfront payment"),
-        ChargeKind::SubscriptionFee => {
-            ("One-Time", (ch.from, ch.to), ch.quantity, "Instance", "subscription fee")
-        }
-        ChargeKind::Instalment => (
+    let end = x.w.engine.scenario.end;
+    // Rows stop at the horizon's end; a payment's row starts when it is paid.
+    let (frequency, until, what) = match ch.kind {
+        ChargeKind::Upfront => ("One-Time", ch.to, "upfront payment"),
+        ChargeKind::SubscriptionFee => ("One-Time", ch.to, "subscription fee"),
+        _ => (
             "Recurring",
-            (ch.paid_at, Duration::Months(1).after(ch.paid_at, zone).min(ch.to.max(ch.paid_at + 1))),
-            ch.quantity,
-            "Instance",
+            Duration::Months(1).after(ch.paid_at, zone).min(ch.to),
             "monthly instalment",
         ),
-        _ => ("Recurring", (ch.from, ch.to), ch.quantity, "Hour", "hourly fee"),
     };
+    let charge = (ch.paid_at, until.min(end).max(ch.paid_at + 1));
+    let (quantity, unit) = (ch.quantity, "Instance");
     let pricing_quantity = if unit == "Hour" {
         decimal((Decimal::from(quantity) / Decimal::from(HOUR)).round_dp(DIGITS))
     } else {
@@ -697,7 +732,6 @@ fn purchase_row(x: &mut Export<'_>, ch: &Charge, j: usize) -> Result<()> {
     // (instalments), the accrued instance-hours (hourly fees).
     let capacity = c.per_second * u128::try_from(c.period.seconds()).unwrap_or(0);
     let commitment_quantity = match ch.kind {
-        ChargeKind::HourlyFee => pricing_quantity.clone(),
         ChargeKind::Instalment => decimal(
             (Decimal::from(capacity) / Decimal::from(c.unit_size) / Decimal::from(ch.amount.den))
                 .round_dp(DIGITS),
@@ -785,7 +819,9 @@ fn write_rows(
             components: Default::default(),
             error: None,
         };
-        for ch in plan.charges.iter().filter(|c| c.horizon == Horizon::Inside) {
+        // Hourly fees are written hour by hour, with the usage.
+        let paid = |c: &&Charge| c.horizon == Horizon::Inside && c.kind != ChargeKind::HourlyFee;
+        for ch in plan.charges.iter().filter(paid) {
             if let Target::Purchase { purchase, period } = ch.target {
                 let j = x.first_of[purchase] + period;
                 purchase_row(&mut x, ch, j)?;

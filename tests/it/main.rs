@@ -9,6 +9,7 @@ mod empty_fleet;
 mod errors;
 mod examples;
 mod fleet;
+mod focus;
 mod golden;
 mod hand_example;
 mod limits;
