@@ -461,7 +461,7 @@ fn bill(args: &BillArgs) -> Result<()> {
     let mut ws = engine.workspace();
     engine.fill(args.seed.unwrap_or(s.seed), args.trial, &mut ws)?;
     if let (Some(path), [p]) = (&args.focus, plans.as_slice()) {
-        let names = report::focus::Names::of_profile(s.billing.profile);
+        let names = s.billing.names.clone();
         return report::focus::write(&engine, &mut ws, args.trial, *p, names, path);
     }
     let bills: Vec<StrategyBill> = plans

@@ -184,6 +184,40 @@ pub struct Billing {
     pub auto_deduct_threshold: Option<Decimal>,
     /// Day of the month the monthly bill is paid (1-28), in the calendar zone.
     pub bill_day: u32,
+    /// The names a FOCUS export writes (docs/spec.md, section 14).
+    pub names: AccountNames,
+}
+
+/// Provider, service, region and billing account of a FOCUS export (`[billing]` keys
+/// `provider_name`, `service_name`, `region`, `billing_account`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountNames {
+    /// ProviderName, PublisherName, InvoiceIssuerName, ServiceProviderName, HostProviderName.
+    pub provider: String,
+    /// ServiceName.
+    pub service: String,
+    /// RegionId and RegionName; empty: null.
+    pub region: String,
+    /// BillingAccountId and BillingAccountName.
+    pub billing_account: String,
+}
+
+impl AccountNames {
+    /// A profile's names: its provider and compute service, no region, account `capsim`.
+    pub fn defaults(profile: Profile) -> AccountNames {
+        let (provider, service) = match profile {
+            Profile::Alibaba => ("Alibaba Cloud", "Elastic Compute Service"),
+            Profile::Azure => ("Microsoft", "Virtual Machines"),
+            Profile::Aws => ("AWS", "Amazon EC2"),
+            Profile::Generic => ("capsim", "Compute"),
+        };
+        AccountNames {
+            provider: provider.to_string(),
+            service: service.to_string(),
+            region: String::new(),
+            billing_account: "capsim".to_string(),
+        }
+    }
 }
 
 impl Billing {
@@ -211,6 +245,7 @@ impl Billing {
                 retention_days: 15,
                 auto_deduct_threshold: Some(Decimal::from(1000)),
                 bill_day: 1,
+                names: AccountNames::defaults(profile),
             },
             Profile::Azure => Billing {
                 profile,
@@ -223,6 +258,7 @@ impl Billing {
                 retention_days: 0,
                 auto_deduct_threshold: None,
                 bill_day: 1,
+                names: AccountNames::defaults(profile),
             },
             Profile::Aws | Profile::Generic => Billing {
                 profile,
@@ -243,6 +279,7 @@ impl Billing {
                 retention_days: 0,
                 auto_deduct_threshold: None,
                 bill_day: 1,
+                names: AccountNames::defaults(profile),
             },
         }
     }

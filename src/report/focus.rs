@@ -12,7 +12,7 @@ use crate::charge::{Amount, Charge, ChargeKind, ExactSum, Horizon, Overflow, Tar
 use crate::engine::{Engine, Workspace};
 use crate::matching::HourSink;
 use crate::output::AtomicFile;
-use crate::profile::{Period, Profile};
+use crate::profile::Period;
 use crate::purchase::{Purchase, hours_of, periods, reservation, subscription};
 use crate::time::{Duration, HOUR, Instant, format_instant, local_date, local_midnight};
 use crate::usage::Licence;
@@ -75,36 +75,7 @@ pub const COLUMNS: [&str; 44] = [
 const DIGITS: u32 = 12;
 
 /// The names written in every row: provider, service, region and billing account.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Names {
-    /// ProviderName, PublisherName, InvoiceIssuerName, ServiceProviderName, HostProviderName.
-    pub provider: String,
-    /// ServiceName.
-    pub service: String,
-    /// RegionId and RegionName (empty: null).
-    pub region: String,
-    /// BillingAccountId and BillingAccountName.
-    pub billing_account: String,
-}
-
-impl Names {
-    /// The defaults of a profile (docs/spec.md, section 14); the region is null and the
-    /// billing account is `capsim`.
-    pub fn of_profile(profile: Profile) -> Names {
-        let (provider, service) = match profile {
-            Profile::Alibaba => ("Alibaba Cloud", "Elastic Compute Service"),
-            Profile::Azure => ("Microsoft", "Virtual Machines"),
-            Profile::Aws => ("AWS", "Amazon EC2"),
-            Profile::Generic => ("capsim", "Compute"),
-        };
-        Names {
-            provider: provider.to_string(),
-            service: service.to_string(),
-            region: String::new(),
-            billing_account: "capsim".to_string(),
-        }
-    }
-}
+pub use crate::profile::AccountNames as Names;
 
 /// A decimal as FOCUS reads it: no trailing zeros, but always a fractional digit (`800.0`),
 /// so that a reader inferring types does not take the column for integers.

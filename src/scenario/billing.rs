@@ -5,7 +5,7 @@ use crate::error::InputError;
 use crate::profile::{Billing, Payment, Profile, SubscriptionDurations, Window};
 use crate::time;
 
-const BILLING_KEYS: [&str; 10] = [
+const BILLING_KEYS: [&str; 14] = [
     "profile",
     "calendar_zone",
     "reservation_window",
@@ -16,7 +16,14 @@ const BILLING_KEYS: [&str; 10] = [
     "retention_days",
     "auto_deduct_threshold",
     "bill_day",
+    "provider_name",
+    "service_name",
+    "region",
+    "billing_account",
 ];
+
+/// The longest name a FOCUS export writes.
+const MAX_NAME_CHARS: usize = 100;
 
 /// Reads `[billing]`: the profile's rules, overridden by the keys given.
 pub(super) fn read(node: Option<&Node<'_>>) -> Result<Billing, InputError> {
@@ -114,6 +121,25 @@ pub(super) fn read(node: Option<&Node<'_>>) -> Result<Billing, InputError> {
     }
     if let Some(n) = t.get("bill_day") {
         b.bill_day = small(&n, 1, 28, "a day of the month from 1 to 28")?;
+    }
+    for (key, name) in [
+        ("provider_name", &mut b.names.provider),
+        ("service_name", &mut b.names.service),
+        ("region", &mut b.names.region),
+        ("billing_account", &mut b.names.billing_account),
+    ] {
+        if let Some(n) = t.get(key) {
+            // A region may be left out of the rows (an empty string); the others are named.
+            let v = if key == "region" && n.str()?.is_empty() {
+                ""
+            } else {
+                n.name()?
+            };
+            if v.chars().count() > MAX_NAME_CHARS {
+                return Err(n.expected(format!("a name of at most {MAX_NAME_CHARS} characters")));
+            }
+            *name = v.to_string();
+        }
     }
     Ok(b)
 }

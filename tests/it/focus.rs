@@ -6,7 +6,7 @@
 use super::common::{capsim, d, load, repo_file};
 use capsim::charge::{Horizon, Target};
 use capsim::engine::Engine;
-use capsim::report::focus::{self, Names};
+use capsim::report::focus;
 use capsim::scenario::Scenario;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -109,7 +109,7 @@ fn export(s: &Scenario, trial: u64, strategy: &str) -> (Vec<String>, Vec<Row>) {
         &mut ws,
         trial,
         p,
-        Names::of_profile(s.billing.profile),
+        s.billing.names.clone(),
         &path,
     )
     .expect("export");
@@ -483,4 +483,68 @@ fn the_cli_writes_the_file() {
         let id = format!("mixed/reserve[1]/{k}");
         assert!(rows.iter().any(|r| r["CommitmentDiscountId"] == id), "{id}");
     }
+}
+
+/// The error of HAND with `[billing]` extended by `extra`, loaded as `s.toml`, its path
+/// replaced by `{file}`.
+fn names_error(extra: &str) -> String {
+    let text = HAND.replace("profile = \"generic\"", &format!("profile = \"generic\"\n{extra}"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("vms.csv"), HAND_VMS).unwrap();
+    std::fs::write(dir.path().join("s.toml"), text).unwrap();
+    let e = Scenario::load(&dir.path().join("s.toml")).expect_err("rejected");
+    e.to_string()
+        .replace(&dir.path().join("s.toml").display().to_string(), "{file}")
+}
+
+#[test]
+fn billing_names_are_written_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("vms.csv"), HAND_VMS).unwrap();
+    let text = HAND.replace(
+        "profile = \"generic\"",
+        "profile = \"aws\"\nservice_name = \"EC2, on demand\"\nregion = \"us-east-1\"\nbilling_account = \"111122223333\"",
+    );
+    std::fs::write(dir.path().join("focus.toml"), text).unwrap();
+    let s = load(&dir.path().join("focus.toml"));
+    let rows = check(&s, 0, "ri");
+    for r in &rows {
+        // The provider is the aws profile's default; the rest come from the keys.
+        assert_eq!(r["ProviderName"], "AWS");
+        assert_eq!(r["HostProviderName"], "AWS");
+        assert_eq!(r["ServiceName"], "EC2, on demand");
+        assert_eq!(r["RegionId"], "us-east-1");
+        assert_eq!(r["BillingAccountId"], "111122223333");
+    }
+    // The generic profile's names, and no region.
+    let hand = rows_of_hand();
+    assert_eq!(hand[0]["ProviderName"], "capsim");
+    assert_eq!(hand[0]["ServiceName"], "Compute");
+    assert_eq!(hand[0]["RegionId"], "");
+    assert_eq!(hand[0]["BillingAccountName"], "capsim");
+
+    let long = "x".repeat(101);
+    assert_eq!(
+        names_error(&format!("provider_name = \"{long}\"")),
+        // Long values are quoted up to 60 characters.
+        format!(
+            "{{file}}:12:17: billing.provider_name: found \"{}..., expected a name of at most 100 characters",
+            &long[..59]
+        )
+    );
+    assert_eq!(
+        names_error("billing_account = \"\""),
+        "{file}:12:19: billing.billing_account: found \"\", expected a non-empty name"
+    );
+    assert_eq!(
+        names_error("region = 5"),
+        "{file}:12:10: billing.region: found 5, expected a string"
+    );
+}
+
+fn rows_of_hand() -> Vec<Row> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("vms.csv"), HAND_VMS).unwrap();
+    std::fs::write(dir.path().join("focus.toml"), HAND).unwrap();
+    export(&load(&dir.path().join("focus.toml")), 0, "ri").1
 }
