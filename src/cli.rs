@@ -455,8 +455,7 @@ fn bill(args: &BillArgs) -> Result<()> {
     if args.focus.is_some() && args.strategy.is_none() {
         return Err(Error::Usage(
             "--focus: needs --strategy NAME (a FOCUS file holds one strategy's bill)".to_string(),
-        )
-        .into());
+        ));
     }
     let mut ws = engine.workspace();
     engine.fill(args.seed.unwrap_or(s.seed), args.trial, &mut ws)?;

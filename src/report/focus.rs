@@ -286,7 +286,9 @@ impl Writer<'_> {
             r.sku,
             &s.currency,
         ];
-        self.out.write_record(fields).context("cannot write the FOCUS file")
+        self.out
+            .write_record(fields)
+            .context("cannot write the FOCUS file")
     }
 }
 
@@ -439,7 +441,14 @@ impl<'e> Export<'e> {
     }
 
     /// The rows of one hour and cell.
-    fn cell_rows(&mut self, h: usize, cell: usize, usage: u64, carried: u64, covered: u64) -> Result<()> {
+    fn cell_rows(
+        &mut self,
+        h: usize,
+        cell: usize,
+        usage: u64,
+        carried: u64,
+        covered: u64,
+    ) -> Result<()> {
         let engine = self.w.engine;
         let (s, layout) = (engine.scenario, &engine.layout);
         let prices = &engine.prices[cell];
@@ -505,10 +514,28 @@ impl<'e> Export<'e> {
             Licence::None | Licence::Mixed => 0,
         };
         let lines = [
-            (0, "pay-as-you-go compute", payg, prices.payg_hourly, u128::from(prices.units_scaled)),
-            (1, "operating-system licence", licensed, prices.license_hourly, 1),
+            (
+                0,
+                "pay-as-you-go compute",
+                payg,
+                prices.payg_hourly,
+                u128::from(prices.units_scaled),
+            ),
+            (
+                1,
+                "operating-system licence",
+                licensed,
+                prices.license_hourly,
+                1,
+            ),
             (2, "software", uncarried, prices.software_hourly, 1),
-            (3, "storage and network", uncarried, prices.storage_network_hourly, 1),
+            (
+                3,
+                "storage and network",
+                uncarried,
+                prices.storage_network_hourly,
+                1,
+            ),
         ];
         for (k, what, q, price, per) in lines {
             if q == 0 || price.is_zero() {
@@ -758,14 +785,17 @@ fn write_rows(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .with_context(|| format!("--focus: found \"{}\", expected a file name", path.display()))?;
+    let name = path.file_name().and_then(|n| n.to_str()).with_context(|| {
+        format!(
+            "--focus: found \"{}\", expected a file name",
+            path.display()
+        )
+    })?;
     let mut file = AtomicFile::create(dir, name)?;
     {
         let mut out = csv::Writer::from_writer(file.writer());
-        out.write_record(COLUMNS).context("cannot write the FOCUS file")?;
+        out.write_record(COLUMNS)
+            .context("cannot write the FOCUS file")?;
         let (commitments, first_of) = commitments(engine, p).map_err(overflow)?;
         let mut by_start: Vec<usize> = (0..commitments.len())
             .filter(|&j| !commitments[j].hours.is_empty())

@@ -104,21 +104,18 @@ fn export(s: &Scenario, trial: u64, strategy: &str) -> (Vec<String>, Vec<Row>) {
     engine.fill(s.seed, trial, &mut ws).expect("fill");
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = dir.path().join("focus.csv");
-    focus::write(
-        &engine,
-        &mut ws,
-        trial,
-        p,
-        s.billing.names.clone(),
-        &path,
-    )
-    .expect("export");
+    focus::write(&engine, &mut ws, trial, p, s.billing.names.clone(), &path).expect("export");
     read(&path)
 }
 
 fn read(path: &Path) -> (Vec<String>, Vec<Row>) {
     let mut r = csv::Reader::from_path(path).expect("CSV");
-    let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     assert_eq!(header, focus::COLUMNS);
     let rows = r
         .records()
@@ -170,7 +167,10 @@ fn check(s: &Scenario, trial: u64, strategy: &str) -> Vec<Row> {
         assert_eq!(r["ServiceCategory"], "Compute");
         assert!(r["BillingPeriodStart"] <= r["ChargePeriodStart"], "row {i}");
         assert!(r["ChargePeriodStart"] < r["BillingPeriodEnd"], "row {i}");
-        assert!(r["ChargePeriodEnd"] <= s_end(s), "row {i}: past the horizon");
+        assert!(
+            r["ChargePeriodEnd"] <= s_end(s),
+            "row {i}: past the horizon"
+        );
         match r["CommitmentDiscountStatus"].as_str() {
             "Used" => {
                 assert_eq!(num(r, "BilledCost"), Decimal::ZERO);
@@ -197,7 +197,11 @@ fn check(s: &Scenario, trial: u64, strategy: &str) -> Vec<Row> {
 
     // Against the bill, computed per bill period from the same charges.
     let engine = Engine::new(s).expect("engine");
-    let p = engine.plans.iter().position(|p| p.name == strategy).unwrap();
+    let p = engine
+        .plans
+        .iter()
+        .position(|p| p.name == strategy)
+        .unwrap();
     let mut ws = engine.workspace();
     engine.fill(s.seed, trial, &mut ws).unwrap();
     let bill = engine.bill(p, &mut ws).unwrap();
@@ -223,8 +227,10 @@ fn check(s: &Scenario, trial: u64, strategy: &str) -> Vec<Row> {
     // its usage rows' EffectiveCost add up to its purchase rows' BilledCost, exactly, and to
     // its charges.
     let plan = &engine.plans[p];
-    let mut inside: HashMap<(usize, usize), (bool, capsim::charge::ExactSum, capsim::charge::ExactSum)> =
-        HashMap::new();
+    let mut inside: HashMap<
+        (usize, usize),
+        (bool, capsim::charge::ExactSum, capsim::charge::ExactSum),
+    > = HashMap::new();
     for c in &plan.charges {
         if let Target::Purchase { purchase, period } = c.target {
             let e = inside.entry((purchase, period)).or_default();
@@ -235,7 +241,9 @@ fn check(s: &Scenario, trial: u64, strategy: &str) -> Vec<Row> {
     }
     let mut per_id: HashMap<&str, (Decimal, Decimal)> = HashMap::new();
     for r in &rows {
-        let e = per_id.entry(r["CommitmentDiscountId"].as_str()).or_default();
+        let e = per_id
+            .entry(r["CommitmentDiscountId"].as_str())
+            .or_default();
         match r["ChargeCategory"].as_str() {
             "Usage" => e.0 += num(r, "EffectiveCost"),
             _ => e.1 += num(r, "BilledCost"),
@@ -316,7 +324,9 @@ fn an_alibaba_month_is_the_calendar_month_of_utc_plus_8_written_in_utc() {
     // of the UTC+8 calendar.
     let first = rows
         .iter()
-        .find(|r| r["ChargePeriodStart"] == "2026-12-31T16:00:00Z" && r["ChargeCategory"] == "Usage")
+        .find(|r| {
+            r["ChargePeriodStart"] == "2026-12-31T16:00:00Z" && r["ChargeCategory"] == "Usage"
+        })
         .expect("a row of the first hour");
     assert_eq!(first["BillingPeriodStart"], "2026-12-31T16:00:00Z");
     assert_eq!(first["BillingPeriodEnd"], "2027-01-31T16:00:00Z");
@@ -376,7 +386,10 @@ v3,m,z1,2026-03-01T01:00:00Z,2026-03-01T02:00:00Z
 
 /// `(status or kind, ChargePeriodStart hour, quantity, BilledCost, EffectiveCost)` of a row.
 fn shape(r: &Row) -> (String, String, String, String, String) {
-    let what = match (r["ChargeCategory"].as_str(), r["CommitmentDiscountStatus"].as_str()) {
+    let what = match (
+        r["ChargeCategory"].as_str(),
+        r["CommitmentDiscountStatus"].as_str(),
+    ) {
         ("Purchase", _) => "purchase".to_string(),
         (_, "Used") | (_, "Unused") => r["CommitmentDiscountStatus"].to_lowercase(),
         _ if r["ChargeDescription"].starts_with("pay-as-you-go") => "payg".to_string(),
@@ -477,7 +490,10 @@ fn the_cli_writes_the_file() {
         .success();
     let (header, rows) = read(&path);
     assert_eq!(header.len(), focus::COLUMNS.len());
-    assert!(rows.iter().any(|r| r["CommitmentDiscountType"] == "Subscription"));
+    assert!(
+        rows.iter()
+            .any(|r| r["CommitmentDiscountType"] == "Subscription")
+    );
     // A renewal is a commitment of its own: reserve[1] has three periods.
     for k in 1..=3 {
         let id = format!("mixed/reserve[1]/{k}");
@@ -488,11 +504,14 @@ fn the_cli_writes_the_file() {
 /// The error of HAND with `[billing]` extended by `extra`, loaded as `s.toml`, its path
 /// replaced by `{file}`.
 fn names_error(extra: &str) -> String {
-    let text = HAND.replace("profile = \"generic\"", &format!("profile = \"generic\"\n{extra}"));
+    let text = HAND.replace(
+        "profile = \"generic\"",
+        &format!("profile = \"generic\"\n{extra}"),
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("vms.csv"), HAND_VMS).unwrap();
     std::fs::write(dir.path().join("s.toml"), text).unwrap();
-    let e = Scenario::load(&dir.path().join("s.toml")).expect_err("rejected");
+    let e = Scenario::load(dir.path().join("s.toml")).expect_err("rejected");
     e.to_string()
         .replace(&dir.path().join("s.toml").display().to_string(), "{file}")
 }
