@@ -380,7 +380,7 @@ impl<'e> Export<'e> {
         for i in 0..self.active.len() {
             let j = self.active[i];
             let c = &mut self.commitments[j];
-            if let Some((hourly, count)) = c.fee {
+            if let Some((hourly, count)) = c.fee.filter(|_| c.per_second > 0) {
                 let secs = c.hour_capacity / c.per_second;
                 if secs > 0 {
                     let amount = Amount::of(hourly, count * secs, HOUR as u64).map_err(overflow)?;

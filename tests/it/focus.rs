@@ -4,6 +4,7 @@
 //! (src/billing.rs), not hour by hour; the hand scenario's rows are listed from the rules.
 
 use super::common::{capsim, d, load, repo_file};
+use super::properties;
 use capsim::charge::{Horizon, Target};
 use capsim::engine::Engine;
 use capsim::report::focus;
@@ -566,4 +567,24 @@ fn rows_of_hand() -> Vec<Row> {
     std::fs::write(dir.path().join("vms.csv"), HAND_VMS).unwrap();
     std::fs::write(dir.path().join("focus.toml"), HAND).unwrap();
     export(&load(&dir.path().join("focus.toml")), 0, "ri").1
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+    /// Random traces and strategies (tests/it/properties.rs): reservations bought before the
+    /// horizon or outrunning it, renewed or not, every payment option, subscriptions.
+    #[test]
+    fn random_scenarios_keep_the_invariants(
+        vms in proptest::collection::vec(properties::vm(), 0..25),
+        reserves in proptest::collection::vec(properties::reserve(), 0..4),
+        subscribes in proptest::collection::vec(properties::subscribe(), 0..3),
+        extra in properties::reserve(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = properties::scenario(dir.path(), &vms, &reserves, &subscribes, &extra);
+        for name in ["payg", "random", "more"] {
+            check(&s, 0, name);
+        }
+    }
 }

@@ -25,7 +25,7 @@ const ZONES: [&str; 2] = ["z1", "z2"];
 const PAYMENTS: [&str; 3] = ["all_upfront", "partial_upfront", "no_upfront"];
 
 #[derive(Clone, Debug)]
-struct Vm {
+pub(super) struct Vm {
     ty: usize,
     zone: usize,
     start: i64,
@@ -33,7 +33,7 @@ struct Vm {
 }
 
 #[derive(Clone, Debug)]
-struct Reserve {
+pub(super) struct Reserve {
     ty: usize,
     zone: Option<usize>,
     flexible: bool,
@@ -44,14 +44,14 @@ struct Reserve {
 }
 
 #[derive(Clone, Debug)]
-struct Subscribe {
+pub(super) struct Subscribe {
     ty: usize,
     zone: usize,
     count: u32,
     at: i64,
 }
 
-fn vm() -> impl Strategy<Value = Vm> {
+pub(super) fn vm() -> impl Strategy<Value = Vm> {
     (
         0..TYPES.len(),
         0..ZONES.len(),
@@ -66,7 +66,7 @@ fn vm() -> impl Strategy<Value = Vm> {
         })
 }
 
-fn reserve() -> impl Strategy<Value = Reserve> {
+pub(super) fn reserve() -> impl Strategy<Value = Reserve> {
     (
         0..TYPES.len(),
         proptest::option::of(0..ZONES.len()),
@@ -88,7 +88,7 @@ fn reserve() -> impl Strategy<Value = Reserve> {
         })
 }
 
-fn subscribe() -> impl Strategy<Value = Subscribe> {
+pub(super) fn subscribe() -> impl Strategy<Value = Subscribe> {
     (
         0..TYPES.len(),
         0..ZONES.len(),
@@ -109,7 +109,7 @@ fn instant(t: i64) -> String {
 
 /// Writes the scenario and its trace; strategy 0 is the random one, strategy 1 is the same
 /// with `extra` more capacity (an extra reservation entry and more subscribed instances).
-fn scenario(
+pub(super) fn scenario(
     dir: &std::path::Path,
     vms: &[Vm],
     reserves: &[Reserve],
