@@ -8,7 +8,7 @@
 //! 12 digits with the remainder carried to the next row of the same commitment or component,
 //! so that the column sums equal the bill's totals (see [`Carry`]).
 
-use crate::charge::{Amount, Charge, ChargeKind, ExactSum, Horizon, Overflow, Target};
+use crate::charge::{Amount, Charge, ChargeKind, ExactSum, Horizon, Overflow, PoolUse, Target};
 use crate::engine::{Engine, Workspace};
 use crate::matching::HourSink;
 use crate::output::AtomicFile;
@@ -141,6 +141,10 @@ struct Commitment {
     amortized: Decimal,
     /// Reservations with an hourly fee: the fee per instance-hour and the count.
     fee: Option<(Decimal, u128)>,
+    /// Its hourly-fee charges paid inside the horizon, in time order, and the first one not
+    /// yet passed.
+    fees: Vec<Charge>,
+    fee_cursor: usize,
     used_total: u128,
     effective: Carry,
     billed: Running,
@@ -382,8 +386,19 @@ impl<'e> Export<'e> {
             let c = &mut self.commitments[j];
             if let Some((hourly, count)) = c.fee.filter(|_| c.per_second > 0) {
                 let secs = c.hour_capacity / c.per_second;
-                if secs > 0 {
-                    let amount = Amount::of(hourly, count * secs, HOUR as u64).map_err(overflow)?;
+                // The hour's share of the fee charge (one payment) that holds it.
+                while c.fees.get(c.fee_cursor).is_some_and(|f| f.to <= span.0) {
+                    c.fee_cursor += 1;
+                }
+                let charge = c
+                    .fees
+                    .get(c.fee_cursor)
+                    .filter(|f| f.from < span.1)
+                    .copied();
+                if let (true, Some(ch)) = (secs > 0, charge) {
+                    let part = u64::try_from(count * secs).map_err(|_| overflow(Overflow))?;
+                    let whole = u64::try_from(ch.quantity).map_err(|_| overflow(Overflow))?;
+                    let amount = ch.amount.share(part, whole).map_err(overflow)?;
                     let billed = decimal(c.billed.add(amount).map_err(overflow)?);
                     let hours = Decimal::from(count * secs) / Decimal::from(HOUR);
                     let hours = decimal(hours.round_dp(DIGITS));
@@ -513,36 +528,28 @@ impl<'e> Export<'e> {
             // Licensed seconds of shared cells are counted per bill period: written then.
             Licence::None | Licence::Mixed => 0,
         };
-        let lines = [
-            (
-                0,
-                "pay-as-you-go compute",
-                payg,
-                prices.payg_hourly,
-                u128::from(prices.units_scaled),
-            ),
-            (
-                1,
-                "operating-system licence",
-                licensed,
-                prices.license_hourly,
-                1,
-            ),
-            (2, "software", uncarried, prices.software_hourly, 1),
-            (
-                3,
-                "storage and network",
-                uncarried,
-                prices.storage_network_hourly,
-                1,
-            ),
-        ];
-        for (k, what, q, price, per) in lines {
-            if q == 0 || price.is_zero() {
-                continue;
-            }
-            let den = u64::try_from(per * HOUR as u128).map_err(|_| overflow(Overflow))?;
-            let amount = Amount::of(price, q, den).map_err(overflow)?;
+        // Priced by the pool's charges, as the bill prices each bill period.
+        let used = PoolUse {
+            payg_unit_seconds: payg,
+            uncarried_seconds: uncarried,
+            licensed_seconds: licensed,
+        };
+        let paid_at = layout.bill_dates[usize::from(layout.bill_of_hour[h])];
+        let mut lines: Vec<Charge> = Vec::with_capacity(4);
+        prices
+            .charges(cell, used, span, paid_at, |ch| {
+                lines.push(ch);
+                Ok(())
+            })
+            .map_err(overflow)?;
+        for ch in lines {
+            let (k, what, per) = match ch.kind {
+                ChargeKind::Payg => (0, "pay-as-you-go compute", u128::from(prices.units_scaled)),
+                ChargeKind::Licence => (1, "operating-system licence", 1),
+                ChargeKind::Software => (2, "software", 1),
+                _ => (3, "storage and network", 1),
+            };
+            let (q, price, amount) = (ch.quantity, ch.unit_price, ch.amount);
             let cost = decimal(self.components[k].add(amount).map_err(overflow)?);
             let row = Row {
                 billing,
@@ -682,6 +689,8 @@ fn commitments(engine: &Engine<'_>, p: usize) -> Result<(Vec<Commitment>, Vec<us
                 unit,
                 amortized: Decimal::ZERO,
                 fee,
+                fees: Vec::new(),
+                fee_cursor: 0,
                 used_total: 0,
                 effective: Carry::default(),
                 billed: Running::default(),
@@ -693,7 +702,13 @@ fn commitments(engine: &Engine<'_>, p: usize) -> Result<(Vec<Commitment>, Vec<us
     for c in &plan.charges {
         if let Target::Purchase { purchase, period } = c.target {
             amortized[purchase][period].add(c.amortized)?;
+            if c.kind == ChargeKind::HourlyFee && c.horizon == Horizon::Inside {
+                out[first_of[purchase] + period].fees.push(*c);
+            }
         }
+    }
+    for c in &mut out {
+        c.fees.sort_by_key(|f| f.from);
     }
     for (i, sums) in amortized.iter().enumerate() {
         for (k, sum) in sums.iter().enumerate() {
@@ -853,7 +868,23 @@ fn mixed_licences(x: &mut Export<'_>, ws: &Workspace) -> Result<()> {
             if q == 0 || prices.license_hourly.is_zero() {
                 continue;
             }
-            let amount = Amount::of(prices.license_hourly, q, HOUR as u64).map_err(overflow)?;
+            let licence = PoolUse {
+                licensed_seconds: q,
+                ..PoolUse::default()
+            };
+            let mut amount = Amount::ZERO;
+            prices
+                .charges(
+                    c,
+                    licence,
+                    layout.bill_span(b),
+                    layout.bill_dates[b],
+                    |ch| {
+                        amount = ch.amount;
+                        Ok(())
+                    },
+                )
+                .map_err(overflow)?;
             let cost = decimal(x.components[1].add(amount).map_err(overflow)?);
             let pool = layout.cells[c];
             let (type_name, zone) = (&s.types[pool.instance_type].name, &s.zones[pool.zone]);
