@@ -24,7 +24,7 @@ use std::path::Path;
 /// The columns written, in order: every mandatory FOCUS 1.2 column, the conditional and
 /// recommended ones capsim has values for, and `ServiceProviderName` and `HostProviderName`
 /// of FOCUS 1.3.
-pub const COLUMNS: [&str; 44] = [
+pub const COLUMNS: [&str; 52] = [
     "BillingAccountId",
     "BillingAccountName",
     "BillingCurrency",
@@ -69,6 +69,14 @@ pub const COLUMNS: [&str; 44] = [
     "HostProviderName",
     "SkuId",
     "PricingCurrency",
+    "PricingCurrencyListUnitPrice",
+    "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost",
+    "InvoiceId",
+    "ServiceSubcategory",
+    "SkuPriceId",
+    "SkuMeter",
+    "SkuPriceDetails",
 ];
 
 /// Digits kept in a row's amounts and quantities.
@@ -198,6 +206,8 @@ struct Row<'a> {
     resource_type: &'a str,
     zone: &'a str,
     sku: &'a str,
+    /// What is metered: compute, the licence, software, or storage and network (with `sku`).
+    meter: &'a str,
 }
 
 /// Writes rows as CSV, with the calendar month of each instant in the profile's zone.
@@ -244,7 +254,13 @@ impl Writer<'_> {
             ),
             None => ("", "", "", "", ""),
         };
-        let fields: [&str; 44] = [
+        // A price of a SKU: the type, what is metered and how it is priced (one SkuId each).
+        let sku_price = if r.sku.is_empty() {
+            String::new()
+        } else {
+            format!("{}/{}/{}", r.sku, r.meter, r.pricing)
+        };
+        let fields: [&str; 52] = [
             &n.billing_account,
             &n.billing_account,
             &s.currency,
@@ -289,6 +305,17 @@ impl Writer<'_> {
             &n.provider,
             r.sku,
             &s.currency,
+            // Prices are in the billing currency: the pricing-currency columns repeat them.
+            &r.list_unit_price,
+            &r.list_unit_price,
+            &r.effective,
+            // A simulated bill has no invoice.
+            "",
+            "Virtual Machines",
+            &sku_price,
+            r.meter,
+            // No price details beyond the unit price.
+            "",
         ];
         self.out
             .write_record(fields)
@@ -518,6 +545,7 @@ impl<'e> Export<'e> {
                 resource_type: "Virtual Machine",
                 zone,
                 sku: type_name,
+                meter: "Compute",
             };
             self.w.write(&row, &self.commitments)?;
         }
@@ -543,11 +571,16 @@ impl<'e> Export<'e> {
             })
             .map_err(overflow)?;
         for ch in lines {
-            let (k, what, per) = match ch.kind {
-                ChargeKind::Payg => (0, "pay-as-you-go compute", u128::from(prices.units_scaled)),
-                ChargeKind::Licence => (1, "operating-system licence", 1),
-                ChargeKind::Software => (2, "software", 1),
-                _ => (3, "storage and network", 1),
+            let (k, what, meter, per) = match ch.kind {
+                ChargeKind::Payg => (
+                    0,
+                    "pay-as-you-go compute",
+                    "Compute",
+                    u128::from(prices.units_scaled),
+                ),
+                ChargeKind::Licence => (1, "operating-system licence", "Licence", 1),
+                ChargeKind::Software => (2, "software", "Software", 1),
+                _ => (3, "storage and network", "Storage and network", 1),
             };
             let (q, price, amount) = (ch.quantity, ch.unit_price, ch.amount);
             let cost = decimal(self.components[k].add(amount).map_err(overflow)?);
@@ -570,6 +603,7 @@ impl<'e> Export<'e> {
                 resource_type: "Virtual Machine",
                 zone,
                 sku: type_name,
+                meter,
                 ..Row::default()
             };
             self.w.write(&row, &self.commitments)?;
@@ -909,6 +943,7 @@ fn mixed_licences(x: &mut Export<'_>, ws: &Workspace) -> Result<()> {
                 resource_type: "Virtual Machine",
                 zone,
                 sku: type_name,
+                meter: "Licence",
                 ..Row::default()
             };
             x.w.write(&row, &x.commitments)?;
